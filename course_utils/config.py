@@ -1,0 +1,58 @@
+"""Course settings, read from the environment each time they are asked for (see CONTRACTS.md).
+
+Introduced in 00_getting_started.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def _flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}={value!r}: expected 1 or 0")
+
+
+def quick() -> bool:
+    """COURSE_QUICK=1: smoke mode (few steps, small data), used by the test suite."""
+    return _flag("COURSE_QUICK")
+
+
+def offline() -> bool:
+    """COURSE_OFFLINE=1: never try to download MNIST."""
+    return _flag("COURSE_OFFLINE")
+
+
+def device_name() -> str | None:
+    """COURSE_DEVICE (cpu, cuda or mps) if set, else None for automatic choice."""
+    return os.environ.get("COURSE_DEVICE", "").strip().lower() or None
+
+
+def data_dir() -> Path:
+    """Root handed to torchvision.datasets.MNIST (default: <repo>/data)."""
+    return Path(os.environ.get("COURSE_DATA_DIR") or REPO_ROOT / "data")
+
+
+def output_dir() -> Path:
+    """Where notebooks write figures, samples, metrics and checkpoints (default: <repo>/outputs)."""
+    return Path(os.environ.get("COURSE_OUTPUT_DIR") or REPO_ROOT / "outputs")
+
+
+def output_path(*parts: str) -> Path:
+    """A path under the output directory, with its parent folders created.
+
+    >>> output_path("figures", "01_autoencoder", "codes.png")  # doctest: +SKIP
+    """
+    path = output_dir().joinpath(*parts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

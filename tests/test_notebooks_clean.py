@@ -1,0 +1,33 @@
+"""Notebooks are committed without outputs, and the whole course passes ruff."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(path):
+    notebook = json.loads(path.read_text())
+    dirty = [
+        i for i, cell in enumerate(notebook["cells"])
+        if cell["cell_type"] == "code" and (cell.get("outputs") or cell.get("execution_count") is not None)
+    ]  # fmt: skip
+    assert not dirty, f"{path.name}: cells {dirty} hold outputs or execution counts; clear them before committing"
+
+
+def test_ruff_passes():
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "."],  # ruff skips what .gitignore lists (.venv, outputs)
+        cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
