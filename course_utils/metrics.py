@@ -86,9 +86,13 @@ def judge(device: torch.device | str | None = None) -> Judge:
     """The course's digit judge, trained on the train split on first use and cached in checkpoints/."""
     device = get_device() if device is None else torch.device(device)
     images, labels = data.mnist("train", device=device)
-    model = Judge().to(device)
     steps = JUDGE_STEPS["quick" if config.quick() else "full"]
-    record = train_or_load(model, "judge", lambda: _train_judge(model, images, labels, steps), train_images=len(images))
+    with torch.random.fork_rng():  # the same judge in every notebook, and the caller's random state untouched
+        torch.manual_seed(0)
+        model = Judge().to(device)
+        record = train_or_load(
+            model, "judge", lambda: _train_judge(model, images, labels, steps), train_images=len(images)
+        )
     if "test_accuracy" not in record:
         record["test_accuracy"] = accuracy(model, *data.mnist("test", device=device))
         (config.output_path("checkpoints", "judge.json")).write_text(json.dumps(record))

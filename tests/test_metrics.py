@@ -37,6 +37,15 @@ def test_judge_trains_once_is_accurate_and_is_cached(trained_judge, course_env):
     assert torch.equal(again.head.weight, trained_judge.head.weight)
 
 
+def test_the_judge_is_the_same_whatever_the_random_state(trained_judge, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_OUTPUT_DIR", str(tmp_path / "elsewhere"))
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    retrained = metrics.judge(device="cpu")
+    assert torch.equal(torch.get_rng_state(), state), "judge() must not move the caller's generator"
+    assert torch.equal(retrained.head.weight, trained_judge.head.weight)
+
+
 def test_judge_report_on_real_digits(trained_judge):
     images, _ = data.mnist("test", device="cpu")
     pixels = data.to_pixels(images)
