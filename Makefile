@@ -24,7 +24,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 standin: setup  ## full-size MNIST stand-in for timings when MNIST cannot be downloaded
-	$(PY) benchmarks/make_standin.py outputs/standin
+	$(PY) -m benchmarks.make_standin outputs/standin
 
 clean:  ## remove outputs (figures, samples, checkpoints); keeps data/ and .venv/
 	rm -rf outputs

@@ -5,7 +5,7 @@ The 4,000 train / 1,000 test real digits of the offline subset are tiled to 60,0
 that ``COURSE_DATA_DIR=<root>`` makes every notebook run at full MNIST size. The images repeat:
 use it for timings, not for held-out accuracy.
 
-    python benchmarks/make_standin.py outputs/standin
+    python -m benchmarks.make_standin outputs/standin
     COURSE_DATA_DIR=outputs/standin jupyter lab
 """
 
@@ -29,10 +29,8 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     path.write_bytes(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("root", type=Path, help="folder to pass as COURSE_DATA_DIR")
-    root = parser.parse_args().root
+def build_standin(root: Path) -> Path:
+    """Write the tiled stand-in under root/MNIST/raw and return root."""
     os.environ["COURSE_OFFLINE"] = "1"  # tile the real offline digits, whatever the data dir holds
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
@@ -44,6 +42,13 @@ def main() -> None:
         write_idx(raw / f"{PREFIX[split]}-labels-idx1-ubyte", labels.numpy().astype(np.uint8)[repeat])
         print(f"{split}: {size:,} images tiled from {len(labels):,} real ones")
     print(f"Stand-in written to {raw}; use COURSE_DATA_DIR={root}")
+    return root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("root", type=Path, help="folder to pass as COURSE_DATA_DIR")
+    build_standin(parser.parse_args().root)
 
 
 if __name__ == "__main__":
