@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup lab test lint standin clean
+.PHONY: setup lab test course readme lint standin clean
 
 setup: $(INSTALLED)
 
@@ -19,6 +19,12 @@ lab: setup  ## open the course in JupyterLab
 
 test: setup  ## unit tests + every notebook in quick mode (nbval)
 	$(PY) -m pytest
+
+course: setup  ## every notebook in full mode, in order -> outputs/site/ (HTML, slides, run times)
+	$(PY) -m benchmarks.build_course
+
+readme: setup  ## rewrite README's run times and scoreboard from the last `make course`
+	$(PY) -m benchmarks.build_course --readme
 
 lint: setup
 	$(VENV)/bin/ruff check .

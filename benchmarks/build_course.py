@@ -1,0 +1,145 @@
+"""Execute every notebook in full mode, in order, and publish the results under outputs/site/.
+
+    python -m benchmarks.build_course                # what `make course` runs
+    python -m benchmarks.build_course --readme       # then rewrite README's tables from the results
+
+For each notebook it writes the executed copy (.ipynb), an HTML page and reveal.js slides
+(.slides.html), and outputs/site/index.html links them all with each notebook's measured run
+time (also saved in outputs/site/timings.json). A failing notebook stops the build, naming the
+notebook and the failing cell. The device is whatever course_utils.device.get_device() finds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter, SlidesExporter
+
+from course_utils import config
+from course_utils.device import get_device
+
+NOTEBOOKS = sorted((config.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CELL_TIMEOUT_S = 1800
+
+
+def site_dir() -> Path:
+    return config.output_path("site", "index.html").parent
+
+
+def machine() -> str:
+    device = get_device()
+    if device.type == "cuda":
+        import torch
+
+        return f"GPU: {torch.cuda.get_device_name()}"
+    return f"{device.type.upper()}, {os.cpu_count()} cores ({platform.processor() or platform.machine()})"
+
+
+def execute(path: Path) -> tuple[nbformat.NotebookNode, float]:
+    """Run one notebook top to bottom in its own folder; return it with outputs, and the seconds taken."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        errors = [
+            i for i, cell in enumerate(notebook.cells) if any(o.output_type == "error" for o in cell.get("outputs", []))
+        ]
+        failing = errors[0] if errors else None
+        source = notebook.cells[failing].source.splitlines()[:5] if failing is not None else []
+        print(f"\nFAILED: {path.name}, cell {failing}:\n    " + "\n    ".join(source), file=sys.stderr)
+        print(str(error).strip().splitlines()[-1], file=sys.stderr)
+        raise SystemExit(1) from None
+    return notebook, time.perf_counter() - start
+
+
+def publish(path: Path, notebook: nbformat.NotebookNode) -> None:
+    site = site_dir()
+    nbformat.write(notebook, site / path.name)
+    page, _ = HTMLExporter().from_notebook_node(notebook)
+    (site / f"{path.stem}.html").write_text(page)
+    slides, _ = SlidesExporter().from_notebook_node(notebook)
+    (site / f"{path.stem}.slides.html").write_text(slides)
+
+
+def write_index(timings: dict[str, float], where: str) -> Path:
+    rows = "\n".join(
+        f'<tr><td><a href="{name}.html">{html.escape(name)}</a></td><td><a href="{name}.slides.html">slides</a></td>'
+        f'<td><a href="{name}.ipynb">notebook</a></td><td style="text-align:right">{seconds:.0f} s</td></tr>'
+        for name, seconds in timings.items()
+    )
+    page = f"""<!doctype html><meta charset="utf-8"><title>Deep generative models on MNIST</title>
+<style>body{{font-family:sans-serif;max-width:48em;margin:2em auto}}td{{padding:.2em 1em}}</style>
+<h1>Deep generative models on MNIST</h1>
+<p>Executed in full mode on {html.escape(where)}, {time.strftime("%Y-%m-%d %H:%M")}.
+Total: {sum(timings.values()) / 60:.1f} min.</p>
+<table><tr><th>notebook</th><th></th><th></th><th>run time</th></tr>
+{rows}
+</table>
+"""
+    path = site_dir() / "index.html"
+    path.write_text(page)
+    return path
+
+
+def build() -> None:
+    if config.quick():
+        raise SystemExit("COURSE_QUICK=1 is set: `make course` builds the full course; unset it.")
+    where = machine()
+    print(f"Building {len(NOTEBOOKS)} notebooks in full mode on {where}; outputs in {config.output_dir()}")
+    timings: dict[str, float] = {}
+    for i, path in enumerate(NOTEBOOKS, 1):
+        print(f"[{i}/{len(NOTEBOOKS)}] {path.name} ...", end=" ", flush=True)
+        notebook, seconds = execute(path)
+        publish(path, notebook)
+        timings[path.stem] = seconds
+        print(f"{seconds:.0f} s")
+    (site_dir() / "timings.json").write_text(json.dumps({"machine": where, "seconds": timings}, indent=2))
+    print(f"Done in {sum(timings.values()) / 60:.1f} min: {write_index(timings, where)}")
+
+
+def update_readme() -> None:
+    """Rewrite the README's run-time column and its scoreboard from the last build's results."""
+    readme = config.REPO_ROOT / "README.md"
+    timings = json.loads((site_dir() / "timings.json").read_text())
+    lines = readme.read_text().split("\n")
+    for i, line in enumerate(lines):
+        cells = line.split(" | ")
+        name = next((n for n in timings["seconds"] if line.startswith(f"| {n[:2]} | ")), None)
+        if name is not None and len(cells) >= 5:
+            seconds = timings["seconds"][name]
+            cells[3] = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+            lines[i] = " | ".join(cells)
+    text = "\n".join(lines)
+    scoreboard = config.output_path("metrics", "06_evaluating_generative_models.json")
+    if scoreboard.exists():
+        table = json.loads(scoreboard.read_text())["scoreboard_markdown"]
+        text = re.sub(r"(<!-- scoreboard -->\n).*?(\n<!-- /scoreboard -->)", lambda m: m[1] + table + m[2], text,
+                      flags=re.DOTALL)  # fmt: skip
+    readme.write_text(text)
+    print(f"README updated from {site_dir() / 'timings.json'} ({timings['machine']})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--readme", action="store_true", help="only rewrite README's tables from the last build")
+    if parser.parse_args().readme:
+        update_readme()
+    else:
+        build()
+
+
+if __name__ == "__main__":
+    main()
