@@ -1,6 +1,7 @@
 """Notebooks are committed without outputs, and the whole course passes ruff."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,13 @@ def test_ruff_passes():
         cwd=REPO, capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_images_a_notebook_shows_are_in_the_repository(path):
+    notebook = json.loads(path.read_text())
+    text = "".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown")
+    references = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)|<img [^>]*src=\"([^\"]+)\"", text)
+    for reference in (a or b for a, b in references):
+        assert not reference.startswith(("http:", "https:")), f"{path.name} loads {reference} from the web"
+        assert (path.parent / reference).resolve().is_file(), f"{path.name} shows {reference}, which is missing"
