@@ -1,0 +1,119 @@
+"""Interactive latent-space explorers: ipywidgets sliders where a widget frontend is running
+(JupyterLab, Notebook, Colab), and a static figure of the same content everywhere else (nbval,
+nbconvert, `make course`), so a cell never fails or waits for input.
+
+Introduced in 03_vae_mnist; used again in 04_dcgan and 05_wgan.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import cv2
+import torch
+from IPython.display import display
+
+from course_utils import viz
+
+Decoder = Callable[[torch.Tensor], torch.Tensor]  # latent codes (N x d) -> images (N x 1 x 28 x 28)
+STATIC_STEPS = 9  # values per coordinate (or interpolation steps) in the static figures
+
+
+def has_widget_frontend() -> bool:
+    """True in a kernel started by Jupyter's server (JupyterLab, Notebook) or in Colab."""
+    return "google.colab" in sys.modules or "JPY_SESSION_NAME" in os.environ
+
+
+def _png(images: torch.Tensor, nrow: int = 8, scale: int = 6) -> bytes:
+    return cv2.imencode(".png", viz.upscale(viz.collage(images, nrow=nrow), scale))[1].tobytes()
+
+
+@torch.no_grad()
+def latent_sliders(
+    decode: Decoder, center: torch.Tensor, notebook: str, name: str, *, limit: float = 3.0, sliders: int = 6
+):
+    """One slider per latent coordinate (the first ``sliders``) around ``center`` (a code of size d).
+
+    Static form: row k shows coordinate k swept from center - limit to center + limit, the
+    other coordinates held at ``center``. Returns the widget, or the static figure's path.
+    """
+    count = min(sliders, center.numel())
+    sweep = torch.linspace(-limit, limit, STATIC_STEPS, device=center.device)
+    rows = []
+    for k in range(count):
+        codes = center.repeat(STATIC_STEPS, 1)
+        codes[:, k] += sweep
+        rows.append(decode(codes))
+    path = viz.show_images(torch.cat(rows), notebook, name, nrow=STATIC_STEPS,
+                           title=f"rows: coordinates 0-{count - 1}, each from -{limit:g} to +{limit:g}")  # fmt: skip
+    if not has_widget_frontend():
+        return path
+    import ipywidgets as widgets
+
+    controls = [
+        widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05, description=f"z[{k}]", continuous_update=True)
+        for k in range(count)
+    ]
+    image = widgets.Image(value=_png(decode(center[None]), scale=8), format="png", width=224)
+
+    def redraw(_change=None) -> None:
+        code = center.clone()
+        code[:count] += torch.tensor([c.value for c in controls], device=center.device)
+        image.value = _png(decode(code[None]), scale=8)
+
+    for control in controls:
+        control.observe(redraw, names="value")
+    box = widgets.HBox([widgets.VBox(controls), image])
+    display(box)
+    return box
+
+
+def choice_slider(batches: Mapping[str, torch.Tensor], notebook: str, name: str, *, description: str = "model"):
+    """A slider that switches between pre-computed image batches, e.g. samples of β-VAEs by β.
+
+    Static form: one row per choice, labelled in the title in order.
+    """
+    labels = list(batches)
+    nrow = max(len(b) for b in batches.values())
+    path = viz.show_images(torch.cat([batches[k] for k in labels]), notebook, name, nrow=nrow,
+                           title=f"rows, top to bottom: {description} = " + ", ".join(labels))  # fmt: skip
+    if not has_widget_frontend():
+        return path
+    import ipywidgets as widgets
+
+    pngs = {label: _png(batches[label], nrow=8) for label in labels}
+    slider = widgets.SelectionSlider(options=labels, value=labels[0], description=description)
+    image = widgets.Image(value=pngs[labels[0]], format="png", width=480)
+    slider.observe(lambda change: setattr(image, "value", pngs[change["new"]]), names="value")
+    box = widgets.VBox([slider, image])
+    display(box)
+    return box
+
+
+@torch.no_grad()
+def interpolation_slider(decode: Decoder, start: torch.Tensor, end: torch.Tensor, notebook: str, name: str):
+    """A slider t in [0, 1] decoding (1 - t) * start + t * end live (e.g. two GAN noise vectors).
+
+    Static form: the strip of STATIC_STEPS interpolants from start to end.
+    """
+    steps = torch.linspace(0, 1, STATIC_STEPS, device=start.device)[:, None]
+    path: Path = viz.show_images(decode((1 - steps) * start + steps * end), notebook, name, nrow=STATIC_STEPS,
+                                 title="from the first code (left) to the second (right)")  # fmt: skip
+    if not has_widget_frontend():
+        return path
+    import ipywidgets as widgets
+
+    slider = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.02, description="t")
+    image = widgets.Image(value=_png(decode(start[None]), scale=8), format="png", width=224)
+
+    def redraw(change) -> None:
+        t = float(change["new"])
+        image.value = _png(decode(((1 - t) * start + t * end)[None]), scale=8)
+
+    slider.observe(redraw, names="value")
+    box = widgets.VBox([slider, image])
+    display(box)
+    return box

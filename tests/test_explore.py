@@ -1,0 +1,51 @@
+import ipywidgets as widgets
+import pytest
+import torch
+
+from course_utils import explore
+
+
+def decode(codes: torch.Tensor) -> torch.Tensor:
+    """A toy decoder: a bright vertical line whose position follows the first coordinate."""
+    images = torch.zeros(len(codes), 1, 28, 28)
+    columns = (torch.sigmoid(codes[:, 0]) * 27).long()
+    images[torch.arange(len(codes)), 0, :, columns] = 1.0
+    return images
+
+
+def test_without_a_frontend_the_explorers_draw_static_figures(course_env, monkeypatch):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert not explore.has_widget_frontend()
+    path = explore.latent_sliders(decode, torch.zeros(4), "03_test", "sliders", sliders=3)
+    assert path.name == "sliders.png" and path.exists()
+    path = explore.choice_slider({"1": torch.rand(4, 1, 28, 28), "4": torch.rand(4, 1, 28, 28)}, "03_test", "beta")
+    assert path.exists()
+    path = explore.interpolation_slider(decode, torch.zeros(4), torch.ones(4), "04_test", "interp")
+    assert path.exists()
+
+
+@pytest.fixture
+def frontend(course_env, monkeypatch):
+    monkeypatch.setenv("JPY_SESSION_NAME", "notebook.ipynb")
+    assert explore.has_widget_frontend()
+
+
+def test_latent_sliders_redraw_when_moved(frontend):
+    box = explore.latent_sliders(decode, torch.zeros(4), "03_test", "sliders", sliders=3)
+    controls, image = box.children[0].children, box.children[1]
+    assert len(controls) == 3 and isinstance(image, widgets.Image)
+    before = bytes(image.value)
+    controls[0].value = 2.5
+    assert bytes(image.value) != before
+
+
+def test_choice_and_interpolation_sliders_switch_pictures(frontend):
+    box = explore.choice_slider({"0.5": torch.zeros(4, 1, 28, 28), "4": torch.rand(4, 1, 28, 28)}, "03_test", "beta")
+    slider, image = box.children
+    before = bytes(image.value)
+    slider.value = "4"
+    assert bytes(image.value) != before
+    slider, image = explore.interpolation_slider(decode, -torch.ones(4), torch.ones(4), "04_test", "interp").children
+    before = bytes(image.value)
+    slider.value = 1.0
+    assert bytes(image.value) != before
