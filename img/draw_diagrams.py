@@ -53,11 +53,11 @@ def autoencoder() -> None:
     fig, ax = canvas(9, 2.6)
     box(ax, 0.2, 0.8, 1.0, 1.0, "x\n784", GREY)
     trapezoid(ax, 1.6, 1.3, 2.0, 2.2, 0.5, "encoder e", BLUE)
-    box(ax, 3.9, 1.0, 0.8, 0.6, "z\nd", ORANGE, 10)
-    trapezoid(ax, 5.0, 1.3, 2.0, 0.5, 2.2, "decoder d", GREEN)
+    box(ax, 3.9, 1.0, 0.8, 0.6, "h\nd", ORANGE, 10)
+    trapezoid(ax, 5.0, 1.3, 2.0, 0.5, 2.2, "decoder g", GREEN)
     box(ax, 7.4, 0.8, 1.0, 1.0, "x̂\n784", GREY)
     ax.text(4.3, 0.35, "bottleneck: d ≪ 784", ha="center", fontsize=10)
-    ax.text(4.5, 2.4, "loss = ‖x − d(e(x))‖²", ha="center", fontsize=11)
+    ax.text(4.5, 2.4, "loss = ‖x − g(e(x))‖²", ha="center", fontsize=11)
     save(fig, "autoencoder")
 
 
