@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import cv2
@@ -33,35 +33,41 @@ def _png(images: torch.Tensor, nrow: int = 8, scale: int = 6) -> bytes:
 
 @torch.no_grad()
 def latent_sliders(
-    decode: Decoder, center: torch.Tensor, notebook: str, name: str, *, limit: float = 3.0, sliders: int = 6
+    decode: Decoder,
+    center: torch.Tensor,
+    notebook: str,
+    name: str,
+    *,
+    dims: Sequence[int] = range(6),
+    limit: float = 3.0,
 ):
-    """One slider per latent coordinate (the first ``sliders``) around ``center`` (a code of size d).
+    """One slider per latent coordinate in ``dims``, moving it around ``center`` (a code of size d).
 
-    Static form: row k shows coordinate k swept from center - limit to center + limit, the
+    Static form: one row per coordinate, swept from center - limit to center + limit, the
     other coordinates held at ``center``. Returns the widget, or the static figure's path.
     """
-    count = min(sliders, center.numel())
+    dims = list(dims)
     sweep = torch.linspace(-limit, limit, STATIC_STEPS, device=center.device)
     rows = []
-    for k in range(count):
+    for k in dims:
         codes = center.repeat(STATIC_STEPS, 1)
         codes[:, k] += sweep
         rows.append(decode(codes))
     path = viz.show_images(torch.cat(rows), notebook, name, nrow=STATIC_STEPS,
-                           title=f"rows: coordinates 0-{count - 1}, each from -{limit:g} to +{limit:g}")  # fmt: skip
+                           title=f"rows: z{dims}, each from -{limit:g} to +{limit:g}")  # fmt: skip
     if not has_widget_frontend():
         return path
     import ipywidgets as widgets
 
     controls = [
         widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05, description=f"z[{k}]", continuous_update=True)
-        for k in range(count)
+        for k in dims
     ]
     image = widgets.Image(value=_png(decode(center[None]), scale=8), format="png", width=224)
 
     def redraw(_change=None) -> None:
         code = center.clone()
-        code[:count] += torch.tensor([c.value for c in controls], device=center.device)
+        code[dims] += torch.tensor([c.value for c in controls], device=center.device)
         image.value = _png(decode(code[None]), scale=8)
 
     for control in controls:

@@ -16,7 +16,7 @@ def decode(codes: torch.Tensor) -> torch.Tensor:
 def test_without_a_frontend_the_explorers_draw_static_figures(course_env, monkeypatch):
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     assert not explore.has_widget_frontend()
-    path = explore.latent_sliders(decode, torch.zeros(4), "03_test", "sliders", sliders=3)
+    path = explore.latent_sliders(decode, torch.zeros(4), "03_test", "sliders", dims=[0, 2, 3])
     assert path.name == "sliders.png" and path.exists()
     path = explore.choice_slider({"1": torch.rand(4, 1, 28, 28), "4": torch.rand(4, 1, 28, 28)}, "03_test", "beta")
     assert path.exists()
@@ -31,11 +31,13 @@ def frontend(course_env, monkeypatch):
 
 
 def test_latent_sliders_redraw_when_moved(frontend):
-    box = explore.latent_sliders(decode, torch.zeros(4), "03_test", "sliders", sliders=3)
+    box = explore.latent_sliders(decode, torch.zeros(4), "03_test", "sliders", dims=[3, 0, 1])
     controls, image = box.children[0].children, box.children[1]
     assert len(controls) == 3 and isinstance(image, widgets.Image)
     before = bytes(image.value)
-    controls[0].value = 2.5
+    controls[0].value = 2.5  # z[3]: the toy decoder ignores it
+    assert bytes(image.value) == before
+    controls[1].value = 2.5  # z[0]: moves the line
     assert bytes(image.value) != before
 
 
