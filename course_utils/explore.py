@@ -2,7 +2,7 @@
 (JupyterLab, Notebook, Colab), and a static figure of the same content everywhere else (nbval,
 nbconvert, `make course`), so a cell never fails or waits for input.
 
-Introduced in 03_vae_mnist; used again in 04_dcgan and 05_wgan.
+Introduced in 03_vae_mnist; used again in 04_dcgan.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def latent_sliders(
     ]
     image = widgets.Image(value=_png(decode(center[None]), scale=8), format="png", width=224)
 
+    @torch.no_grad()  # slider callbacks run after the decorated function has returned
     def redraw(_change=None) -> None:
         code = center.clone()
         code[dims] += torch.tensor([c.value for c in controls], device=center.device)
@@ -115,6 +116,7 @@ def interpolation_slider(decode: Decoder, start: torch.Tensor, end: torch.Tensor
     slider = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.02, description="t")
     image = widgets.Image(value=_png(decode(start[None]), scale=8), format="png", width=224)
 
+    @torch.no_grad()  # slider callbacks run after the decorated function has returned
     def redraw(change) -> None:
         t = float(change["new"])
         image.value = _png(decode(((1 - t) * start + t * end)[None]), scale=8)

@@ -18,7 +18,7 @@ from torch import nn
 
 from course_utils import config, data
 from course_utils.device import get_device
-from course_utils.training import RunningAverage, tqdm, train_or_load
+from course_utils.training import RunningAverage, checkpoint_path, tqdm, train_or_load
 
 JUDGE_STEPS = {"full": 1500, "quick": 200}
 JUDGE_BATCH = 128
@@ -95,7 +95,7 @@ def judge(device: torch.device | str | None = None) -> Judge:
         )
     if "test_accuracy" not in record:
         record["test_accuracy"] = accuracy(model, *data.mnist("test", device=device))
-        (config.output_path("checkpoints", "judge.json")).write_text(json.dumps(record))
+        checkpoint_path("judge").with_suffix(".json").write_text(json.dumps(record))
     model.test_accuracy = record["test_accuracy"]
     model.train_seconds = record["train_seconds"]
     return model.eval()
