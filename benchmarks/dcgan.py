@@ -5,8 +5,14 @@ reference: the classic PyTorch DCGAN recipe adapted to 28x28 (kernels 5, 5, 5/2,
     torchvision's MNIST dataset does it), Adam 2e-4 / (0.5, 0.999), batch 64, 2,814 steps
     (3 epochs of 60,000 images).
 notebook: the same architecture at the notebook's width, tanh output with data in [-1, 1], logits
-    with BCEWithLogits, minibatches by indexing tensors (data.batches), and samples drawn from an
-    exponential moving average of the generator's weights.
+    with BCEWithLogits, one-sided label smoothing (real label 0.9), minibatches by indexing tensors
+    (data.batches), and samples drawn from an exponential moving average of the generator's weights.
+
+On the stand-in data (4,000 distinct real digits tiled to 60,000) the reference did not get going
+in our runs: after 1,000 steps at width 16, D(G(z)) was about 0.01 and every sample was the same
+grey pattern (pixel mean 0.50, spread across the batch 0.01), and two full runs of 2,814 steps
+drew no digits (judge-FID above 1,200). The code follows the recipe; D simply wins the game from
+the start. The notebook's one-sided label smoothing is what got its DCGAN out of that phase sooner.
 
 Both are scored by the course's judge (metrics.judge()) against the held-out test digits:
 judge-FID, class coverage, max/min class ratio, mean confidence. Samples a notebook 03 run left in
@@ -35,7 +41,8 @@ LATENT = 100
 LR, BETAS = 2e-4, (0.5, 0.999)
 BATCH_SIZE = 64
 REFERENCE = {"width": 16, "steps": 2814}
-NOTEBOOK = {"width": 8, "steps": 3000, "ema_decay": 0.99}  # keep in step with 04_dcgan's settings cell
+# keep in step with 04_dcgan's settings cell
+NOTEBOOK = {"width": 8, "steps": 3000, "ema_decay": 0.99, "real_label": 0.9}
 
 
 def up(c_in: int, c_out: int, kernel: int, stride: int = 1) -> list[nn.Module]:
@@ -118,9 +125,10 @@ def train_reference(pixels: torch.Tensor, device: torch.device, steps: int, widt
 
 
 def train_notebook(
-    images: torch.Tensor, steps: int, width: int, ema_decay: float
+    images: torch.Tensor, steps: int, width: int, ema_decay: float, real_label: float
 ) -> tuple[nn.Module, float]:
-    """04_dcgan's recipe: tanh + data in [-1, 1], logits + BCEWithLogits, data.batches, averaged G."""
+    """04_dcgan's recipe: tanh + data in [-1, 1], logits + BCEWithLogits, real label smoothed to real_label,
+    data.batches, averaged G."""
     net_g = generator(width, nn.Tanh()).to(images.device).apply(dcgan_init)
     net_d = discriminator(width, []).to(images.device).apply(dcgan_init)
     average = copy.deepcopy(net_g)
@@ -133,7 +141,7 @@ def train_notebook(
             ones = torch.ones(len(real), device=real.device)
             fake = net_g(torch.randn(len(real), LATENT, 1, 1, device=real.device))
             opt_d.zero_grad()
-            F.binary_cross_entropy_with_logits(net_d(real).view(-1), ones).backward()
+            F.binary_cross_entropy_with_logits(net_d(real).view(-1), real_label * ones).backward()
             F.binary_cross_entropy_with_logits(net_d(fake.detach()).view(-1), 0 * ones).backward()
             opt_d.step()
             opt_g.zero_grad()
@@ -187,7 +195,9 @@ def main() -> None:
     if not args.skip_notebook:
         torch.manual_seed(args.seed)
         images = data.from_pixels(data.to_pixels(train_01), (-1, 1)).to(device)
-        net_g, seconds = train_notebook(images, args.notebook_steps, NOTEBOOK["width"], NOTEBOOK["ema_decay"])
+        net_g, seconds = train_notebook(
+            images, args.notebook_steps, NOTEBOOK["width"], NOTEBOOK["ema_decay"], NOTEBOOK["real_label"]
+        )
         name = f"notebook w{NOTEBOOK['width']}, averaged G"
         rows.append((name, seconds, args.notebook_steps, draw(net_g, n, device, (-1, 1), False)))
     vae_path = config.output_path("samples", "vae_conv.pt")

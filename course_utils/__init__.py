@@ -4,4 +4,4 @@ Import the modules you need explicitly, e.g. ``from course_utils import data, vi
 Importing has no side effects: nothing is seeded, downloaded or printed.
 """
 
-__all__ = ["config", "data", "device", "explore", "metrics", "training", "viz"]
+__all__ = ["config", "data", "device", "exercises", "explore", "metrics", "training", "viz"]

@@ -1,0 +1,264 @@
+"""The notebooks' self-checking exercises: every solution passes its check, every stub is reported as
+not attempted, a typical mistake fails; and course_utils.exercises itself behaves (never raises,
+leaves the random state alone, shows one line)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_utils import exercises
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+CHECK_CELL = re.compile(r"^exercises\.check_(\w+)\((\w+)\)$")
+SOLUTION_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+EXERCISE_HEADING = re.compile(r"^### Exercise (\d+) · ", re.MULTILINE)
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"])
+
+
+def _exercises(path: Path) -> list[tuple[str, str, str]]:
+    """(function name, stub source, solution source) for every check cell of a notebook."""
+    cells = json.loads(path.read_text())["cells"]
+    solutions = [
+        block
+        for cell in cells
+        if cell["cell_type"] == "markdown" and "<details>" in _source(cell)
+        for block in SOLUTION_BLOCK.findall(_source(cell))
+    ]
+    found = []
+    for i, cell in enumerate(cells):
+        match = CHECK_CELL.match(_source(cell).strip()) if cell["cell_type"] == "code" else None
+        if match is None:
+            continue
+        name, argument = match.groups()
+        assert argument == name, f"{path.name}: check_{name} is given {argument}, expected {name}"
+        stub = cells[i - 1]
+        assert stub["cell_type"] == "code", f"{path.name}: the cell before check_{name} must be the stub"
+        defining = [block for block in solutions if re.search(rf"^def {name}\(", block, re.MULTILINE)]
+        assert len(defining) == 1, f"{path.name}: expected one solution block defining {name}(), found {len(defining)}"
+        found.append((name, _source(stub), defining[0]))
+    return found
+
+
+CASES = [(path, *case) for path in NOTEBOOKS for case in _exercises(path)]
+CASE_IDS = [f"{path.stem[:2]}-{name}" for path, name, _, _ in CASES]
+
+
+def _define(source: str, name: str):
+    """Run a cell's source in a fresh namespace and return the function it defines."""
+    namespace: dict = {}
+    exec(compile(source, f"<{name}>", "exec"), namespace)
+    return namespace[name]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_has_two_to_four_exercises_at_least_two_checked(path):
+    cells = json.loads(path.read_text())["cells"]
+    markdown = "\n".join(_source(cell) for cell in cells if cell["cell_type"] == "markdown")
+    numbers = [int(n) for n in EXERCISE_HEADING.findall(markdown)]
+    assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: exercises numbered {numbers}"
+    assert 2 <= len(numbers) <= 4, f"{path.name}: {len(numbers)} exercises, expected 2 to 4"
+    assert len(_exercises(path)) >= 2, f"{path.name}: fewer than 2 exercises with a check cell"
+    imports = next(_source(c) for c in cells if c["cell_type"] == "code" and "from course_utils import" in _source(c))
+    assert re.search(r"from course_utils import [\w, ]*\bexercises\b", imports), f"{path.name} must import exercises"
+
+
+@pytest.mark.parametrize(("path", "name", "stub", "solution"), CASES, ids=CASE_IDS)
+def test_solution_passes_its_check(path, name, stub, solution):
+    verdict = getattr(exercises, f"check_{name}")(_define(solution, name))
+    assert verdict.passed, f"{path.name}, solution of {name}: {verdict}"
+    assert str(verdict).startswith("✅ Correct: ")
+
+
+@pytest.mark.parametrize(("path", "name", "stub", "solution"), CASES, ids=CASE_IDS)
+def test_solution_passes_with_float64_as_default_dtype(path, name, stub, solution, monkeypatch):
+    """Notebook 02 sets torch.set_default_dtype(torch.float64); the checks must not depend on the default."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        verdict = getattr(exercises, f"check_{name}")(_define(solution, name))
+    finally:
+        torch.set_default_dtype(previous)
+    assert verdict.passed, f"{path.name}, solution of {name} with float64 default: {verdict}"
+
+
+@pytest.mark.parametrize(("path", "name", "stub", "solution"), CASES, ids=CASE_IDS)
+def test_stub_is_not_attempted(path, name, stub, solution):
+    assert "raise NotImplementedError" in stub, f"{path.name}: the stub of {name} must raise NotImplementedError"
+    verdict = getattr(exercises, f"check_{name}")(_define(stub, name))
+    assert not verdict.passed
+    assert "not attempted" in verdict.message.lower(), str(verdict)
+    assert str(verdict) == "❌ " + exercises.NOT_ATTEMPTED
+
+
+# One plausible mistake per check, and a word that the check's message must contain.
+def _naive_entropy(x):
+    return -(x * x.log() + (1 - x) * (1 - x).log()).flatten(1).sum(1)  # NaN at pixels 0 and 1
+
+
+def _truncating_pixels(images):
+    return ((images + 1) / 2 * 255).clamp(0, 255).to(torch.uint8).reshape(len(images), 28, 28)  # no rounding
+
+
+def _gaussian_with_wrong_transpose(mean, covariance, eps):
+    return mean + eps @ torch.linalg.cholesky(covariance)  # L^T eps_n instead of L eps_n
+
+
+def _conv_size_without_floor(size, kernel, stride=1, padding=0):
+    return (size + 2 * padding - kernel) / stride + 1
+
+
+def _kl_with_log_sigma(mu_q, log_var_q, mu_p, log_var_p):  # notebook 02's pitfall 2: log_var read as log sigma
+    return (log_var_p - log_var_q + ((2 * log_var_q).exp() + (mu_q - mu_p) ** 2) / (2 * (2 * log_var_p).exp())
+            - 0.5).sum(-1)  # fmt: skip
+
+
+def _sample_without_gradient(mu, log_var, eps):
+    return (mu + torch.exp(0.5 * log_var) * eps).detach()
+
+
+def _naive_log_mean_exp(log_w, dim):
+    return log_w.exp().mean(dim).log()
+
+
+def _likelihood_through_sigmoid(logits, x):
+    p = torch.sigmoid(logits)
+    return (x * p.log() + (1 - x) * (1 - p).log()).flatten(1).sum(1)
+
+
+def _transposed_size_ignoring_padding(size, kernel, stride=1, padding=0):
+    return (size - 1) * stride + kernel
+
+
+def _losses_through_sigmoid(real_logits, fake_logits):
+    d_real, d_fake = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)
+    return -d_real.log().mean() - (1 - d_fake).log().mean(), -d_fake.log().mean()
+
+
+def _penalty_with_a_per_pixel(critic, real, fake, a, gp_lambda=10.0):
+    a = torch.rand_like(real)  # ignores the given a: one a per pixel
+    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return gp_lambda * ((grads.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def _penalty_without_create_graph(critic, real, fake, a, gp_lambda=10.0):
+    a = a.view(-1, 1, 1, 1)
+    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat)
+    return gp_lambda * ((grads.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def _frobenius_bound(critic):
+    return math.prod(m.weight.norm().item() for m in critic.modules() if isinstance(m, nn.Linear))
+
+
+def _coverage_strictly_above(counts):
+    counts = np.asarray(counts)
+    ratio = counts.max() / counts.min() if counts.min() > 0 else math.inf
+    return int((counts > 0.01 * counts.sum()).sum()), float(ratio)  # > instead of >=
+
+
+def _fid_rows_as_variables(real_features, fake_features):
+    import scipy.linalg
+
+    cov_r, cov_g = np.cov(real_features), np.cov(fake_features)  # forgot rowvar=False
+    root = scipy.linalg.sqrtm(cov_r @ cov_g).real
+    mu_r, mu_g = real_features.mean(0), fake_features.mean(0)
+    return float(np.sum((mu_r - mu_g) ** 2) + np.trace(cov_r + cov_g - 2 * root))
+
+
+def _fid_biased_covariance(real_features, fake_features):
+    import scipy.linalg
+
+    cov_r, cov_g = np.cov(real_features, rowvar=False, ddof=0), np.cov(fake_features, rowvar=False, ddof=0)
+    root = scipy.linalg.sqrtm(cov_r @ cov_g).real
+    mu_r, mu_g = real_features.mean(0), fake_features.mean(0)
+    return float(np.sum((mu_r - mu_g) ** 2) + np.trace(cov_r + cov_g - 2 * root))
+
+
+MISTAKES = {
+    "bernoulli_entropy": [(_naive_entropy, "0 · log 0")],
+    "signed_to_pixels": [(_truncating_pixels, "round")],
+    "sample_gaussian": [(_gaussian_with_wrong_transpose, "covariance")],
+    "conv_output_size": [(_conv_size_without_floor, "int")],
+    "kl_diagonal": [(_kl_with_log_sigma, "kl_divergence")],
+    "reparameterised_sample": [(_sample_without_gradient, "no gradient")],
+    "log_mean_exp": [(_naive_log_mean_exp, "largest value")],
+    "bernoulli_log_likelihood": [(_likelihood_through_sigmoid, "softplus")],
+    "transposed_output_size": [(_transposed_size_ignoring_padding, "nn.ConvTranspose2d gives")],
+    "gan_losses": [(_losses_through_sigmoid, "softplus")],
+    "gradient_penalty_at": [
+        (_penalty_with_a_per_pixel, "the same a for all pixels"),
+        (_penalty_without_create_graph, "create_graph"),
+    ],
+    "lipschitz_bound": [(_frobenius_bound, "singular values")],
+    "coverage_and_class_ratio": [(_coverage_strictly_above, "at least 1%")],
+    "fid_from_features": [(_fid_rows_as_variables, "rowvar=False"), (_fid_biased_covariance, "unbiased")],
+}
+MISTAKE_CASES = [(name, fn, word) for name, mistakes in MISTAKES.items() for fn, word in mistakes]
+
+
+def test_every_check_is_used_in_a_notebook_and_has_a_mistake_test():
+    checks = {name.removeprefix("check_") for name in dir(exercises) if name.startswith("check_")}
+    in_notebooks = {name for _, name, _, _ in CASES}
+    missing, unknown = checks - in_notebooks, in_notebooks - checks
+    assert not missing and not unknown, f"checks not in a notebook: {missing}; unknown checks: {unknown}"
+    assert checks == set(MISTAKES), f"checks without a mistake test: {checks - set(MISTAKES)}"
+
+
+@pytest.mark.parametrize(("name", "fn", "word"), MISTAKE_CASES, ids=[fn.__name__ for _, fn, _ in MISTAKE_CASES])
+def test_a_typical_mistake_fails_and_says_why(name, fn, word):
+    verdict = getattr(exercises, f"check_{name}")(fn)
+    assert not verdict.passed, f"{fn.__name__} passed check_{name}"
+    assert verdict.message.startswith("Not yet: "), str(verdict)
+    assert word in verdict.message, f"check_{name}({fn.__name__}) should mention {word!r}: {verdict}"
+
+
+# course_utils.exercises itself
+def test_verdict_is_truthy_when_passed_and_shows_one_line():
+    right, wrong = exercises.Verdict(True, "Correct: fine"), exercises.Verdict(False, "Not yet: 3 instead of 4")
+    assert right and not wrong
+    assert repr(right) == str(right) == right._repr_markdown_() == "✅ Correct: fine"
+    assert repr(wrong) == "❌ Not yet: 3 instead of 4"
+
+
+def test_an_exception_in_the_students_code_is_reported_not_raised():
+    def broken(x):
+        raise ValueError("shapes do not match")
+
+    verdict = exercises.check_bernoulli_entropy(broken)
+    assert not verdict.passed
+    assert "ValueError" in verdict.message and "shapes do not match" in verdict.message
+
+
+def test_a_wrong_return_type_or_shape_is_reported():
+    verdict = exercises.check_bernoulli_entropy(lambda x: x.sum())  # one number for the whole batch
+    assert not verdict.passed and "shape (4,)" in verdict.message, str(verdict)
+    verdict = exercises.check_gan_losses(lambda real, fake: F.softplus(-real).mean())  # not a pair
+    assert not verdict.passed and "pair" in verdict.message, str(verdict)
+
+
+def test_passing_something_else_than_a_function_is_reported():
+    verdict = exercises.check_kl_diagonal(None)
+    assert not verdict.passed and "check_kl_diagonal(kl_diagonal)" in verdict.message
+
+
+def test_checks_leave_the_global_random_state_alone():
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    for name, path in [("gradient_penalty_at", "05"), ("lipschitz_bound", "05"), ("log_mean_exp", "03")]:
+        solution = next(s for p, n, _, s in CASES if n == name and p.stem.startswith(path))
+        assert getattr(exercises, f"check_{name}")(_define(solution, name))
+    assert torch.equal(torch.get_rng_state(), state), "a check moved the caller's random generator"
