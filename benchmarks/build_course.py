@@ -49,7 +49,12 @@ def machine() -> str:
 def execute(path: Path) -> tuple[nbformat.NotebookNode, float]:
     """Run one notebook top to bottom in its own folder; return it with outputs, and the seconds taken."""
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_S,
+        resources={"metadata": {"path": str(path.parent)}},
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel start-up warnings between progress lines
+    )
     start = time.perf_counter()
     try:
         client.execute()
