@@ -159,19 +159,29 @@ def class_histogram(images: torch.Tensor, model: Judge) -> np.ndarray:
     return np.bincount(predicted.numpy(), minlength=10)
 
 
-def judge_report(samples: torch.Tensor, real: torch.Tensor, model: Judge) -> dict[str, Any]:
-    """Headline numbers for a set of generated digits, against real held-out images.
+def class_balance(counts: np.ndarray) -> dict[str, Any]:
+    """How evenly samples spread over the digits, from the judge's class histogram (10 counts).
 
     coverage: digits making up at least 1% of samples; class_ratio: largest class count over
-    smallest (inf if a digit is missing); confidence: mean top judge probability.
+    smallest (inf if a digit is missing); min_class_fraction: the rarest digit's share.
+    """
+    counts = np.asarray(counts)
+    return {
+        "coverage": int((counts >= 0.01 * counts.sum()).sum()),
+        "class_ratio": float(counts.max() / counts.min()) if counts.min() > 0 else math.inf,
+        "min_class_fraction": float(counts.min() / counts.sum()),
+    }
+
+
+def judge_report(samples: torch.Tensor, real: torch.Tensor, model: Judge) -> dict[str, Any]:
+    """Headline numbers for a set of generated digits, against real held-out images: judge-FID,
+    class_balance() of the judge's histogram, and confidence (the mean top judge probability).
     """
     probs = probabilities(samples, model)
     counts = np.bincount(probs.argmax(1).numpy(), minlength=10)
     return {
         "fid": fid(samples, real, model),
-        "coverage": int((counts >= 0.01 * len(samples)).sum()),
-        "class_ratio": float(counts.max() / counts.min()) if counts.min() > 0 else math.inf,
-        "min_class_fraction": float(counts.min() / len(samples)),
+        **class_balance(counts),
         "confidence": float(probs.max(1).values.mean()),
         "class_counts": counts.tolist(),
     }
