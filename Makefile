@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup lab test course readme lint standin clean
+.PHONY: setup lab test test-unit quick-budget course readme export bootstrap lint standin clean
 
 setup: $(INSTALLED)
 
@@ -20,17 +20,29 @@ lab: setup  ## open the course in JupyterLab
 test: setup  ## unit tests + every notebook in quick mode (nbval)
 	$(PY) -m pytest
 
+test-unit: setup  ## the unit tests only (no notebook execution, no browser): under a minute
+	$(PY) -m pytest tests --deselect tests/test_browser.py
+
+quick-budget: setup  ## time every notebook in quick mode against its 40 s budget -> outputs/benchmarks/
+	$(PY) -m benchmarks.quick_mode
+
 course: setup  ## every notebook in full mode, in order -> outputs/site/ (HTML, slides, run times)
-	$(PY) -m benchmarks.build_course
+	$(PY) -m course_utils.build
 
 readme: setup  ## rewrite README's run times and scoreboard from the last `make course`
-	$(PY) -m benchmarks.build_course --readme
+	$(PY) -m course_utils.build --readme
+
+export: setup  ## regenerate course_utils/from_notebooks/ from the notebooks' cells tagged "export"
+	$(PY) -m course_utils.export
+
+bootstrap: setup  ## rewrite the set-up cell of every notebook (after changing the repository URL)
+	$(PY) -m course_utils.bootstrap
 
 lint: setup
 	$(VENV)/bin/ruff check .
 
 standin: setup  ## full-size MNIST stand-in for timings when MNIST cannot be downloaded
-	$(PY) -m benchmarks.make_standin outputs/standin
+	$(PY) -m course_utils.standin outputs/standin
 
 clean:  ## remove outputs (figures, samples, checkpoints); keeps data/ and .venv/
 	rm -rf outputs

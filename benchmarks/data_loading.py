@@ -4,7 +4,7 @@ torchvision's MNIST + ToTensor + DataLoader (batch 128, shuffled), in one proces
     python -m benchmarks.data_loading      # MNIST from COURSE_DATA_DIR (default data/)
 
 Without the full MNIST files in the data dir, it builds the tiled stand-in
-(benchmarks/make_standin.py) under outputs/standin and times that: same sizes, same format.
+(course_utils/standin.py) under outputs/standin and times that: same sizes, same format.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import torch
 import torchvision
 from torchvision import transforms
 
-from benchmarks.make_standin import build_standin
 from course_utils import config, data
+from course_utils.standin import build_standin
 
 BATCH_SIZE = 128
 

@@ -1,82 +1,84 @@
-"""The notebook's DCGAN (04_dcgan) against the original recipe, side by side in one process.
+"""The notebook's DCGAN (04_dcgan) against the original lab recipe, side by side in one process.
 
-reference: the classic PyTorch DCGAN recipe adapted to 28x28 (kernels 5, 5, 5/2, 5, 4), base width
-    16, sigmoid outputs with nn.BCELoss, data in [0, 1] through a DataLoader with ToTensor (as
-    torchvision's MNIST dataset does it), Adam 2e-4 / (0.5, 0.999), batch 64, 2,814 steps
-    (3 epochs of 60,000 images).
-notebook: the same architecture at the notebook's width, tanh output with data in [-1, 1], logits
-    with BCEWithLogits, one-sided label smoothing (real label 0.9), minibatches by indexing tensors
-    (data.batches), and samples drawn from an exponential moving average of the generator's weights.
+reference: the original lab's DCGAN, written out below exactly as it was (a historical recipe, kept
+    apart from the course code on purpose): G from a 100 x 1 x 1 latent through transposed
+    convolutions with kernels 5, 5, 5 (stride 2), 5, 4 (sizes 5, 9, 21, 25, 28) and channels 8w, 4w,
+    2w, w, 1, BatchNorm + ReLU after each but the last, no bias, sigmoid output; D with three
+    stride-2 convolutions (28 -> 14 -> 7 -> 3; BatchNorm on the last two, LeakyReLU with PyTorch's
+    default slope), AdaptiveAvgPool2d(1), Linear(4w, 1) and a sigmoid. Weights N(0, 0.02), BatchNorm
+    N(1, 0.02) and bias 0; nn.BCELoss; Adam 2e-4, betas (0.5, 0.999); batch 64; one fake batch per
+    step, detached for D's step and reused for G's; data in [0, 1] from a Dataset + DataLoader with
+    ToTensor; width 16, 2,814 steps (3 epochs of 60,000 images).
+notebook: make_gan, train_gan and sample imported from course_utils.from_notebooks.dcgan, the module
+    generated from 04_dcgan's cells (`make export`), with the settings of its settings cell: tanh
+    output with data in [-1, 1], logits with BCEWithLogits, one-sided label smoothing, batches by
+    indexing tensors, samples from the weight average of G. `--notebook-checkpoint` scores the
+    generator the notebook saved (COURSE_OUTPUT_DIR/checkpoints/dcgan.pt) instead of training one.
 
-On the stand-in data (4,000 distinct real digits tiled to 60,000) the reference did not get going
-in our runs: after 1,000 steps at width 16, D(G(z)) was about 0.01 and every sample was the same
-grey pattern (pixel mean 0.50, spread across the batch 0.01), and two full runs of 2,814 steps
-drew no digits (judge-FID above 1,200). The code follows the recipe; D simply wins the game from
-the start. The notebook's one-sided label smoothing is what got its DCGAN out of that phase sooner.
+Both are scored by the course's judge (classifier.judge) against the held-out test digits
+(scores.judge_report): judge-FID, class coverage, max/min class ratio, rarest class, mean
+confidence. Samples a notebook 03 run left in COURSE_OUTPUT_DIR/samples/vae_conv.pt are scored
+alongside.
 
-Both are scored by the course's judge (metrics.judge()) against the held-out test digits:
-judge-FID, class coverage, max/min class ratio, mean confidence. Samples a notebook 03 run left in
-COURSE_OUTPUT_DIR/samples/vae_conv.pt are scored alongside. The model code is a short copy of the
-notebook's, so that this file runs on its own.
-
-    COURSE_DATA_DIR=outputs/standin python benchmarks/dcgan.py   # full MNIST size
+    COURSE_DATA_DIR=outputs/standin python -m benchmarks.dcgan                  # full MNIST size
+    python -m benchmarks.dcgan --reference-steps 20 --notebook-steps 20         # a short check that it runs
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
 import time
+from collections.abc import Iterator
 
 import torch
-import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 from torchvision import transforms
 
-from course_utils import config, data, metrics
+from course_utils import classifier, config, data, outputs, scores, training
 from course_utils.device import get_device
+from course_utils.from_notebooks.dcgan import make_gan, sample, train_gan
 
 LATENT = 100
-LR, BETAS = 2e-4, (0.5, 0.999)
-BATCH_SIZE = 64
-REFERENCE = {"width": 16, "steps": 2814}
-# keep in step with 04_dcgan's settings cell
-NOTEBOOK = {"width": 8, "steps": 3000, "ema_decay": 0.99, "real_label": 0.9}
+REFERENCE = {"width": 16, "steps": 2814, "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999)}
+# keep in step with 04_dcgan's settings cell (the notebook passes the same values to train_gan)
+NOTEBOOK = {
+    "width": 8, "latent": 100, "steps": 3000, "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999),
+    "real_label": 0.9, "ema_decay": 0.99,
+}  # fmt: skip
 
 
-def up(c_in: int, c_out: int, kernel: int, stride: int = 1) -> list[nn.Module]:
-    return [nn.ConvTranspose2d(c_in, c_out, kernel, stride, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+# ---------------------------------------------------------------------------------------------
+# The original lab recipe
 
 
-def down(c_in: int, c_out: int, kernel: int, stride: int = 1, batch_norm: bool = True) -> list[nn.Module]:
-    norm = [nn.BatchNorm2d(c_out)] if batch_norm else []
-    return [nn.Conv2d(c_in, c_out, kernel, stride, bias=False), *norm, nn.LeakyReLU(0.2)]
-
-
-def generator(width: int, output: nn.Module) -> nn.Sequential:
-    """z (N x 100 x 1 x 1) -> N x 1 x 28 x 28: sizes 1, 5, 9, 21, 25, 28."""
-    w = width
+def reference_generator(w: int) -> nn.Sequential:
+    """z (N x 100 x 1 x 1) -> N x 1 x 28 x 28 in (0, 1)."""
     return nn.Sequential(
-        *up(LATENT, 8 * w, 5), *up(8 * w, 4 * w, 5), *up(4 * w, 2 * w, 5, 2), *up(2 * w, w, 5),
-        nn.ConvTranspose2d(w, 1, 4), output,
+        nn.ConvTranspose2d(LATENT, w * 8, 5, 1, 0, bias=False), nn.BatchNorm2d(w * 8), nn.ReLU(True),  # 1 -> 5
+        nn.ConvTranspose2d(w * 8, w * 4, 5, 1, 0, bias=False), nn.BatchNorm2d(w * 4), nn.ReLU(True),  # 5 -> 9
+        nn.ConvTranspose2d(w * 4, w * 2, 5, 2, 0, bias=False), nn.BatchNorm2d(w * 2), nn.ReLU(True),  # 9 -> 21
+        nn.ConvTranspose2d(w * 2, w, 5, 1, 0, bias=False), nn.BatchNorm2d(w), nn.ReLU(True),  # 21 -> 25
+        nn.ConvTranspose2d(w, 1, 4, 1, 0, bias=False), nn.Sigmoid(),  # 25 -> 28
     )  # fmt: skip
 
 
-def discriminator(width: int, output: list[nn.Module]) -> nn.Sequential:
-    """N x 1 x 28 x 28 -> N x 1 x 1 x 1 (a logit, or a probability with a sigmoid in output)."""
-    w = width
+def reference_discriminator(w: int) -> nn.Sequential:
+    """N x 1 x 28 x 28 in [0, 1] -> N x 1, the probability that each image is real."""
     return nn.Sequential(
-        *down(1, w, 4, batch_norm=False), *down(w, 2 * w, 5), *down(2 * w, 4 * w, 5, 2), *down(4 * w, 8 * w, 5),
-        nn.Conv2d(8 * w, 1, 5), *output,
+        nn.Conv2d(1, w, 4, 2, 1, bias=False), nn.LeakyReLU(),  # 28 -> 14
+        nn.Conv2d(w, w * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(w * 2), nn.LeakyReLU(),  # 14 -> 7
+        nn.Conv2d(w * 2, w * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(w * 4), nn.LeakyReLU(),  # 7 -> 3
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(w * 4, 1), nn.Sigmoid(),
     )  # fmt: skip
 
 
-def dcgan_init(module: nn.Module) -> None:
+def reference_init(module: nn.Module) -> None:
+    """Convolution weights N(0, 0.02); BatchNorm weights N(1, 0.02), biases 0 (the Linear layer keeps its own)."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(module.weight, 0.0, 0.02)
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
     elif isinstance(module, nn.BatchNorm2d):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
@@ -95,77 +97,71 @@ class PixelDataset(torch.utils.data.Dataset):
         return self.to_tensor(Image.fromarray(self.pixels[index].numpy(), mode="L")), 0
 
 
-def train_reference(pixels: torch.Tensor, device: torch.device, steps: int, width: int) -> tuple[nn.Module, float]:
-    """The original recipe: sigmoid + BCELoss, DataLoader + ToTensor, data in [0, 1]."""
-    net_g = generator(width, nn.Sigmoid()).to(device).apply(dcgan_init)
-    net_d = discriminator(width, [nn.Sigmoid()]).to(device).apply(dcgan_init)
+def epochs(loader: torch.utils.data.DataLoader) -> Iterator:
+    """The loader's batches, one epoch after another (the last batch of an epoch may be smaller)."""
+    while True:
+        yield from loader
+
+
+def train_reference(pixels: torch.Tensor, device: torch.device, steps: int, width: int) -> nn.Module:
+    """The original recipe: sigmoid + BCELoss, DataLoader + ToTensor, data in [0, 1]; returns G."""
+    net_g = reference_generator(width).to(device).apply(reference_init)
+    net_d = reference_discriminator(width).to(device).apply(reference_init)
     criterion = nn.BCELoss()
-    opt_g = torch.optim.Adam(net_g.parameters(), LR, betas=BETAS)
-    opt_d = torch.optim.Adam(net_d.parameters(), LR, betas=BETAS)
-    loader = torch.utils.data.DataLoader(PixelDataset(pixels), batch_size=BATCH_SIZE, shuffle=True)
-    step, start = 0, time.perf_counter()
-    while step < steps:
-        for real, _ in loader:
-            real = real.to(device)
-            n = len(real)
-            opt_d.zero_grad()
-            err_real = criterion(net_d(real).view(-1), torch.ones(n, device=device))
-            err_real.backward()
-            fake = net_g(torch.randn(n, LATENT, 1, 1, device=device))
-            err_fake = criterion(net_d(fake.detach()).view(-1), torch.zeros(n, device=device))
-            err_fake.backward()
-            opt_d.step()
-            opt_g.zero_grad()
-            criterion(net_d(fake).view(-1), torch.ones(n, device=device)).backward()
-            opt_g.step()
-            step += 1
-            if step == steps:
-                break
-    return net_g, time.perf_counter() - start
-
-
-def train_notebook(
-    images: torch.Tensor, steps: int, width: int, ema_decay: float, real_label: float
-) -> tuple[nn.Module, float]:
-    """04_dcgan's recipe: tanh + data in [-1, 1], logits + BCEWithLogits, real label smoothed to real_label,
-    data.batches, averaged G."""
-    net_g = generator(width, nn.Tanh()).to(images.device).apply(dcgan_init)
-    net_d = discriminator(width, []).to(images.device).apply(dcgan_init)
-    average = copy.deepcopy(net_g)
-    opt_g = torch.optim.Adam(net_g.parameters(), LR, betas=BETAS)
-    opt_d = torch.optim.Adam(net_d.parameters(), LR, betas=BETAS)
-    order = torch.Generator().manual_seed(0)
-    step, start = 0, time.perf_counter()
-    while step < steps:
-        for real in data.batches(images, batch_size=BATCH_SIZE, generator=order, drop_last=True):
-            ones = torch.ones(len(real), device=real.device)
-            fake = net_g(torch.randn(len(real), LATENT, 1, 1, device=real.device))
-            opt_d.zero_grad()
-            F.binary_cross_entropy_with_logits(net_d(real).view(-1), real_label * ones).backward()
-            F.binary_cross_entropy_with_logits(net_d(fake.detach()).view(-1), 0 * ones).backward()
-            opt_d.step()
-            opt_g.zero_grad()
-            F.binary_cross_entropy_with_logits(net_d(fake).view(-1), ones).backward()
-            opt_g.step()
-            with torch.no_grad():
-                decay = min(ema_decay, (1 + step) / (10 + step))
-                for p_avg, p in zip(average.parameters(), net_g.parameters(), strict=True):
-                    p_avg.lerp_(p, 1 - decay)
-                for b_avg, b in zip(average.buffers(), net_g.buffers(), strict=True):
-                    b_avg.copy_(b)
-            step += 1
-            if step == steps:
-                break
-    return average, time.perf_counter() - start
+    opt_g = torch.optim.Adam(net_g.parameters(), REFERENCE["lr"], betas=REFERENCE["betas"])
+    opt_d = torch.optim.Adam(net_d.parameters(), REFERENCE["lr"], betas=REFERENCE["betas"])
+    loader = torch.utils.data.DataLoader(PixelDataset(pixels), batch_size=REFERENCE["batch_size"], shuffle=True)
+    batches = epochs(loader)
+    for _ in training.tqdm(range(steps), desc=f"reference w{width}"):
+        real = next(batches)[0].to(device)
+        n = len(real)
+        net_d.zero_grad()
+        err_real = criterion(net_d(real).view(-1), torch.ones(n, device=device))
+        err_real.backward()
+        fake = net_g(torch.randn(n, LATENT, 1, 1, device=device))
+        err_fake = criterion(net_d(fake.detach()).view(-1), torch.zeros(n, device=device))
+        err_fake.backward()
+        opt_d.step()
+        net_g.zero_grad()
+        criterion(net_d(fake).view(-1), torch.ones(n, device=device)).backward()
+        opt_g.step()
+    return net_g
 
 
 @torch.no_grad()
-def draw(net_g: nn.Module, n: int, device: torch.device, value_range: tuple, train_mode: bool) -> torch.Tensor:
+def draw_reference(net_g: nn.Module, n: int, device: torch.device, train_mode: bool, seed: int) -> torch.Tensor:
     """n samples as uint8 pixels, with BatchNorm on batch statistics (train_mode) or running ones."""
     net_g.train(train_mode)
-    z = torch.randn(n, LATENT, 1, 1, device=device, generator=torch.Generator(device).manual_seed(0))
-    images = torch.cat([net_g(chunk) for chunk in z.split(1000)])
-    return data.to_pixels(images, value_range)
+    z = torch.randn(n, LATENT, 1, 1, device=device, generator=torch.Generator(device).manual_seed(seed))
+    return data.to_pixels(torch.cat([net_g(chunk) for chunk in z.split(1000)]), (0, 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# The notebook's DCGAN, from the generated module
+
+
+def train_notebook(images: torch.Tensor, steps: int, seed: int) -> nn.Module:
+    """04_dcgan's training run (train_gan with the notebook's settings); returns the averaged generator."""
+    generator, discriminator = make_gan(NOTEBOOK["width"], NOTEBOOK["latent"], images.device)
+    average = copy.deepcopy(generator)
+    torch.randn(64, NOTEBOOK["latent"], device=images.device)  # the notebook's fixed noise: the same random stream
+    train_gan(
+        generator, discriminator, average, images, steps=steps, batch_size=NOTEBOOK["batch_size"],
+        lr=NOTEBOOK["lr"], lr_d=NOTEBOOK["lr"], betas=NOTEBOOK["betas"], real_label=NOTEBOOK["real_label"],
+        ema_decay=NOTEBOOK["ema_decay"], seed=seed, log_every=steps,
+    )  # fmt: skip
+    return average
+
+
+def notebook_checkpoint(device: torch.device) -> tuple[nn.Module, dict]:
+    """The averaged generator 04_dcgan saved in COURSE_OUTPUT_DIR/checkpoints/dcgan.pt, and its record."""
+    record_path = training.checkpoint_path("dcgan").with_suffix(".json")
+    if not record_path.exists():
+        raise SystemExit(f"no {record_path}: run notebooks/04_dcgan.ipynb first (same COURSE_OUTPUT_DIR)")
+    settings = json.loads(record_path.read_text())["fingerprint"]["settings"]
+    generator, _ = make_gan(settings["width"], settings["latent"], device)
+    record = training.load_checkpoint(generator, "dcgan")  # a CheckpointError names any key or shape mismatch
+    return generator, {**record, "settings": settings}
 
 
 def main() -> None:
@@ -174,40 +170,49 @@ def main() -> None:
     parser.add_argument("--notebook-steps", type=int, default=NOTEBOOK["steps"])
     parser.add_argument("--skip-reference", action="store_true", help="train only the notebook's DCGAN")
     parser.add_argument("--skip-notebook", action="store_true", help="train only the reference")
-    parser.add_argument("--seed", type=int, default=0, help="seed of both training runs")
+    parser.add_argument("--notebook-checkpoint", action="store_true",
+                        help="score the generator 04_dcgan saved instead of training the notebook's DCGAN")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=0, help="seed of both training runs and of the sampling noise")
     args = parser.parse_args()
     device = get_device()
-    judge = metrics.judge(device)
+    judge = classifier.judge(device)
     train_01, _ = data.mnist("train", device=device)
     test, _ = data.mnist("test", device=device)
-    n = metrics.sample_count()
+    n = outputs.sample_count()
     print(f"device {device} · {len(train_01):,} training images · {len(test):,} held-out test images"
           f" · {n:,} samples per model · judge test accuracy {judge.test_accuracy:.3f}")  # fmt: skip
 
-    rows = []
+    rows = []  # (name, train seconds, steps, uint8 samples)
     if not args.skip_reference:
-        torch.manual_seed(args.seed)
-        pixels = data.to_pixels(train_01).cpu()
-        net_g, seconds = train_reference(pixels, device, args.reference_steps, REFERENCE["width"])
+        training.set_seed(args.seed)
+        start = time.perf_counter()
+        net_g = train_reference(data.to_pixels(train_01).cpu(), device, args.reference_steps, REFERENCE["width"])
+        seconds = time.perf_counter() - start
         for mode, train_mode in [("BN train mode", True), ("BN eval mode", False)]:
-            name = f"reference w{REFERENCE['width']}, {mode}"
-            rows.append((name, seconds, args.reference_steps, draw(net_g, n, device, (0, 1), train_mode)))
-    if not args.skip_notebook:
-        torch.manual_seed(args.seed)
-        images = data.from_pixels(data.to_pixels(train_01), (-1, 1)).to(device)
-        net_g, seconds = train_notebook(
-            images, args.notebook_steps, NOTEBOOK["width"], NOTEBOOK["ema_decay"], NOTEBOOK["real_label"]
-        )
+            samples = draw_reference(net_g, n, device, train_mode, args.seed)
+            rows.append((f"reference w{REFERENCE['width']}, {mode}", seconds, args.reference_steps, samples))
+    z = torch.randn(n, LATENT, device=device, generator=torch.Generator(device).manual_seed(args.seed))
+    if args.notebook_checkpoint:
+        average, record = notebook_checkpoint(device)
+        name = f"notebook checkpoint w{record['settings']['width']}"
+        rows.append((name, record["train_seconds"], record["settings"]["steps"],
+                     data.to_pixels(sample(average, z), (-1, 1))))  # fmt: skip
+    elif not args.skip_notebook:
+        training.set_seed(args.seed)
+        images, _ = data.mnist("train", device=device, value_range=(-1, 1))
+        start = time.perf_counter()
+        average = train_notebook(images, args.notebook_steps, args.seed)
+        seconds = time.perf_counter() - start
         name = f"notebook w{NOTEBOOK['width']}, averaged G"
-        rows.append((name, seconds, args.notebook_steps, draw(net_g, n, device, (-1, 1), False)))
+        rows.append((name, seconds, args.notebook_steps, data.to_pixels(sample(average, z), (-1, 1))))
     vae_path = config.output_path("samples", "vae_conv.pt")
     if vae_path.exists():
-        rows.append(("conv VAE (03 samples file)", float("nan"), 0, metrics.load_samples("vae_conv")))
+        rows.append(("conv VAE (03 samples file)", float("nan"), 0, outputs.load_samples("vae_conv")))
 
     print(f"\n{'model':<32} {'seconds':>8} {'steps':>6} {'judge-FID':>9} {'coverage':>8} {'max/min':>8}"
           f" {'min class':>9} {'confidence':>10}")  # fmt: skip
     for name, seconds, steps, samples in rows:
-        r = metrics.judge_report(samples, test, judge)
+        r = scores.judge_report(samples, test, judge)
         print(f"{name:<32} {seconds:>8.1f} {steps:>6} {r['fid']:>9.2f} {r['coverage']:>8} {r['class_ratio']:>8.2f}"
               f" {r['min_class_fraction']:>9.1%} {r['confidence']:>10.3f}")  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""Course settings, read from the environment each time they are asked for (see CONTRACTS.md).
+"""Course settings, read from the environment each time they are asked for (README, "Contract").
 
 Introduced in 00_getting_started.
 """
@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+QUICK_BUDGET_S = 40  # the most a notebook may take in quick mode, on 2 CPU cores
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}

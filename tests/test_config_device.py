@@ -1,6 +1,4 @@
-import random
 
-import numpy as np
 import pytest
 import torch
 
@@ -49,13 +47,3 @@ def test_forcing_an_unknown_or_missing_device_is_a_clear_error(monkeypatch):
         monkeypatch.setenv("COURSE_DEVICE", "cuda")
         with pytest.raises(RuntimeError, match="no cuda device"):
             device.get_device()
-
-
-def test_set_seed_repeats_every_generator():
-    def draw():
-        return random.random(), np.random.rand(), torch.rand(1).item()
-
-    device.set_seed(3)
-    first = draw()
-    device.set_seed(3)
-    assert draw() == first

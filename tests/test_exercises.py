@@ -4,6 +4,7 @@ leaves the random state alone, shows one line)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import re
@@ -15,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils import exercises
+from course_utils.exercises import checking
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 CHECK_CELL = re.compile(r"^exercises\.check_(\w+)\((\w+)\)$")
@@ -55,6 +56,17 @@ CASES = [(path, *case) for path in NOTEBOOKS for case in _exercises(path)]
 CASE_IDS = [f"{path.stem[:2]}-{name}" for path, name, _, _ in CASES]
 
 
+def _check_of(name: str):
+    """check_<name> from the exercise module of the notebook that uses it."""
+    path = next(p for p, n, _, _ in CASES if n == name)
+    return getattr(_module(path), f"check_{name}")
+
+
+def _module(path: Path):
+    """course_utils.exercises.<module> of a notebook: 04_dcgan -> dcgan."""
+    return importlib.import_module(f"course_utils.exercises.{path.stem[3:]}")
+
+
 def _define(source: str, name: str):
     """Run a cell's source in a fresh namespace and return the function it defines."""
     namespace: dict = {}
@@ -70,13 +82,14 @@ def test_every_notebook_has_two_to_four_exercises_at_least_two_checked(path):
     assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: exercises numbered {numbers}"
     assert 2 <= len(numbers) <= 4, f"{path.name}: {len(numbers)} exercises, expected 2 to 4"
     assert len(_exercises(path)) >= 2, f"{path.name}: fewer than 2 exercises with a check cell"
-    imports = next(_source(c) for c in cells if c["cell_type"] == "code" and "from course_utils import" in _source(c))
-    assert re.search(r"from course_utils import [\w, ]*\bexercises\b", imports), f"{path.name} must import exercises"
+    imports = next(_source(c) for c in cells if c["cell_type"] == "code" and "from course_utils" in _source(c))
+    module = f"from course_utils.exercises import {path.stem[3:]} as exercises"
+    assert module in imports, f"{path.name} must import its exercise checks: {module}"
 
 
 @pytest.mark.parametrize(("path", "name", "stub", "solution"), CASES, ids=CASE_IDS)
 def test_solution_passes_its_check(path, name, stub, solution):
-    verdict = getattr(exercises, f"check_{name}")(_define(solution, name))
+    verdict = _check_of(name)(_define(solution, name))
     assert verdict.passed, f"{path.name}, solution of {name}: {verdict}"
     assert str(verdict).startswith("✅ Correct: ")
 
@@ -87,7 +100,7 @@ def test_solution_passes_with_float64_as_default_dtype(path, name, stub, solutio
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
-        verdict = getattr(exercises, f"check_{name}")(_define(solution, name))
+        verdict = _check_of(name)(_define(solution, name))
     finally:
         torch.set_default_dtype(previous)
     assert verdict.passed, f"{path.name}, solution of {name} with float64 default: {verdict}"
@@ -96,10 +109,10 @@ def test_solution_passes_with_float64_as_default_dtype(path, name, stub, solutio
 @pytest.mark.parametrize(("path", "name", "stub", "solution"), CASES, ids=CASE_IDS)
 def test_stub_is_not_attempted(path, name, stub, solution):
     assert "raise NotImplementedError" in stub, f"{path.name}: the stub of {name} must raise NotImplementedError"
-    verdict = getattr(exercises, f"check_{name}")(_define(stub, name))
+    verdict = _check_of(name)(_define(stub, name))
     assert not verdict.passed
     assert "not attempted" in verdict.message.lower(), str(verdict)
-    assert str(verdict) == "❌ " + exercises.NOT_ATTEMPTED
+    assert str(verdict) == "❌ " + checking.NOT_ATTEMPTED
 
 
 # One plausible mistake per check, and a word that the check's message must contain.
@@ -119,6 +132,14 @@ def _conv_size_without_floor(size, kernel, stride=1, padding=0):
     return (size + 2 * padding - kernel) / stride + 1
 
 
+def _gaussian_ignoring_correlations(mean, covariance, eps):
+    return mean + eps * covariance.diagonal().sqrt()  # sigma * eps, right only for a diagonal covariance
+
+
+def _conv_size_rounded(size, kernel, stride=1, padding=0):
+    return round((size + 2 * padding - kernel) / stride + 1)  # rounds to nearest instead of down
+
+
 def _kl_with_log_sigma(mu_q, log_var_q, mu_p, log_var_p):  # notebook 02's pitfall 2: log_var read as log sigma
     return (log_var_p - log_var_q + ((2 * log_var_q).exp() + (mu_q - mu_p) ** 2) / (2 * (2 * log_var_p).exp())
             - 0.5).sum(-1)  # fmt: skip
@@ -126,6 +147,10 @@ def _kl_with_log_sigma(mu_q, log_var_q, mu_p, log_var_p):  # notebook 02's pitfa
 
 def _sample_without_gradient(mu, log_var, eps):
     return (mu + torch.exp(0.5 * log_var) * eps).detach()
+
+
+def _sample_with_the_variance(mu, log_var, eps):  # notebook 02's pitfall 2: exp(log_var) is sigma^2, not sigma
+    return mu + torch.exp(log_var) * eps
 
 
 def _naive_log_mean_exp(log_w, dim):
@@ -160,6 +185,13 @@ def _penalty_without_create_graph(critic, real, fake, a, gp_lambda=10.0):
     return gp_lambda * ((grads.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
+def _one_sided_penalty(critic, real, fake, a, gp_lambda=10.0):  # punishes slopes above 1 only
+    a = a.view(-1, 1, 1, 1)
+    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return gp_lambda * ((grads.flatten(1).norm(dim=1) - 1).clamp(min=0) ** 2).mean()
+
+
 def _frobenius_bound(critic):
     return math.prod(m.weight.norm().item() for m in critic.modules() if isinstance(m, nn.Linear))
 
@@ -188,13 +220,28 @@ def _fid_biased_covariance(real_features, fake_features):
     return float(np.sum((mu_r - mu_g) ** 2) + np.trace(cov_r + cov_g - 2 * root))
 
 
+def _fid_with_sqrtm(real_features, fake_features):  # the textbook formula: breaks on singular covariances
+    import scipy.linalg
+
+    cov_r, cov_g = np.cov(real_features, rowvar=False), np.cov(fake_features, rowvar=False)
+    root = scipy.linalg.sqrtm(cov_r @ cov_g).real
+    mu_r, mu_g = real_features.mean(0), fake_features.mean(0)
+    return float(np.sum((mu_r - mu_g) ** 2) + np.trace(cov_r + cov_g - 2 * root))
+
+
 MISTAKES = {
     "bernoulli_entropy": [(_naive_entropy, "0 · log 0")],
     "signed_to_pixels": [(_truncating_pixels, "round")],
-    "sample_gaussian": [(_gaussian_with_wrong_transpose, "covariance")],
-    "conv_output_size": [(_conv_size_without_floor, "int")],
+    "sample_gaussian": [
+        (_gaussian_with_wrong_transpose, "covariance"),
+        (_gaussian_ignoring_correlations, "covariance"),
+    ],
+    "conv_output_size": [(_conv_size_without_floor, "int"), (_conv_size_rounded, "nn.Conv2d gives")],
     "kl_diagonal": [(_kl_with_log_sigma, "kl_divergence")],
-    "reparameterised_sample": [(_sample_without_gradient, "no gradient")],
+    "reparameterised_sample": [
+        (_sample_without_gradient, "no gradient"),
+        (_sample_with_the_variance, "exp(log_var / 2)"),
+    ],
     "log_mean_exp": [(_naive_log_mean_exp, "largest value")],
     "bernoulli_log_likelihood": [(_likelihood_through_sigmoid, "softplus")],
     "transposed_output_size": [(_transposed_size_ignoring_padding, "nn.ConvTranspose2d gives")],
@@ -202,16 +249,22 @@ MISTAKES = {
     "gradient_penalty_at": [
         (_penalty_with_a_per_pixel, "the same a for all pixels"),
         (_penalty_without_create_graph, "create_graph"),
+        (_one_sided_penalty, "two-sided"),
     ],
     "lipschitz_bound": [(_frobenius_bound, "singular values")],
     "coverage_and_class_ratio": [(_coverage_strictly_above, "at least 1%")],
-    "fid_from_features": [(_fid_rows_as_variables, "rowvar=False"), (_fid_biased_covariance, "unbiased")],
+    "fid_from_features": [
+        (_fid_rows_as_variables, "rowvar=False"),
+        (_fid_biased_covariance, "unbiased"),
+        (_fid_with_sqrtm, "singular"),
+    ],
 }
 MISTAKE_CASES = [(name, fn, word) for name, mistakes in MISTAKES.items() for fn, word in mistakes]
 
 
 def test_every_check_is_used_in_a_notebook_and_has_a_mistake_test():
-    checks = {name.removeprefix("check_") for name in dir(exercises) if name.startswith("check_")}
+    modules = {_module(path) for path in NOTEBOOKS}
+    checks = {name.removeprefix("check_") for module in modules for name in dir(module) if name.startswith("check_")}
     in_notebooks = {name for _, name, _, _ in CASES}
     missing, unknown = checks - in_notebooks, in_notebooks - checks
     assert not missing and not unknown, f"checks not in a notebook: {missing}; unknown checks: {unknown}"
@@ -220,15 +273,15 @@ def test_every_check_is_used_in_a_notebook_and_has_a_mistake_test():
 
 @pytest.mark.parametrize(("name", "fn", "word"), MISTAKE_CASES, ids=[fn.__name__ for _, fn, _ in MISTAKE_CASES])
 def test_a_typical_mistake_fails_and_says_why(name, fn, word):
-    verdict = getattr(exercises, f"check_{name}")(fn)
+    verdict = _check_of(name)(fn)
     assert not verdict.passed, f"{fn.__name__} passed check_{name}"
     assert verdict.message.startswith("Not yet: "), str(verdict)
     assert word in verdict.message, f"check_{name}({fn.__name__}) should mention {word!r}: {verdict}"
 
 
-# course_utils.exercises itself
+# course_utils.exercises.checking itself
 def test_verdict_is_truthy_when_passed_and_shows_one_line():
-    right, wrong = exercises.Verdict(True, "Correct: fine"), exercises.Verdict(False, "Not yet: 3 instead of 4")
+    right, wrong = checking.Verdict(True, "Correct: fine"), checking.Verdict(False, "Not yet: 3 instead of 4")
     assert right and not wrong
     assert repr(right) == str(right) == right._repr_markdown_() == "✅ Correct: fine"
     assert repr(wrong) == "❌ Not yet: 3 instead of 4"
@@ -238,20 +291,20 @@ def test_an_exception_in_the_students_code_is_reported_not_raised():
     def broken(x):
         raise ValueError("shapes do not match")
 
-    verdict = exercises.check_bernoulli_entropy(broken)
+    verdict = _check_of("bernoulli_entropy")(broken)
     assert not verdict.passed
     assert "ValueError" in verdict.message and "shapes do not match" in verdict.message
 
 
 def test_a_wrong_return_type_or_shape_is_reported():
-    verdict = exercises.check_bernoulli_entropy(lambda x: x.sum())  # one number for the whole batch
+    verdict = _check_of("bernoulli_entropy")(lambda x: x.sum())  # one number for the whole batch
     assert not verdict.passed and "shape (4,)" in verdict.message, str(verdict)
-    verdict = exercises.check_gan_losses(lambda real, fake: F.softplus(-real).mean())  # not a pair
+    verdict = _check_of("gan_losses")(lambda real, fake: F.softplus(-real).mean())  # not a pair
     assert not verdict.passed and "pair" in verdict.message, str(verdict)
 
 
 def test_passing_something_else_than_a_function_is_reported():
-    verdict = exercises.check_kl_diagonal(None)
+    verdict = _check_of("kl_diagonal")(None)
     assert not verdict.passed and "check_kl_diagonal(kl_diagonal)" in verdict.message
 
 
@@ -260,5 +313,5 @@ def test_checks_leave_the_global_random_state_alone():
     state = torch.get_rng_state()
     for name, path in [("gradient_penalty_at", "05"), ("lipschitz_bound", "05"), ("log_mean_exp", "03")]:
         solution = next(s for p, n, _, s in CASES if n == name and p.stem.startswith(path))
-        assert getattr(exercises, f"check_{name}")(_define(solution, name))
+        assert _check_of(name)(_define(solution, name))
     assert torch.equal(torch.get_rng_state(), state), "a check moved the caller's random generator"

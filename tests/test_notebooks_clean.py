@@ -42,3 +42,13 @@ def test_images_a_notebook_shows_are_in_the_repository(path):
     for reference in (a or b for a, b in references):
         assert not reference.startswith(("http:", "https:")), f"{path.name} loads {reference} from the web"
         assert (path.parent / reference).resolve().is_file(), f"{path.name} shows {reference}, which is missing"
+
+
+def test_every_notebook_opens_with_the_same_setup_cell_naming_the_repository():
+    from course_utils import bootstrap
+
+    expected = bootstrap.cell_source()
+    assert f'COURSE_REPOSITORY = "{bootstrap.repository()}"' in expected
+    for path in NOTEBOOKS:
+        cell = bootstrap.setup_cell(json.loads(path.read_text()))
+        assert "".join(cell["source"]) == expected, f"{path.name}: its set-up cell differs; run `make bootstrap`"

@@ -5,7 +5,7 @@ The 4,000 train / 1,000 test real digits of the offline subset are tiled to 60,0
 that ``COURSE_DATA_DIR=<root>`` makes every notebook run at full MNIST size. The images repeat:
 use it for timings, not for held-out accuracy.
 
-    python -m benchmarks.make_standin outputs/standin
+    python -m course_utils.standin outputs/standin
     COURSE_DATA_DIR=outputs/standin jupyter lab
 """
 

@@ -1,7 +1,11 @@
 """Execute every notebook in full mode, in order, and publish the results under outputs/site/.
 
-    python -m benchmarks.build_course                # what `make course` runs
-    python -m benchmarks.build_course --readme       # then rewrite README's tables from the results
+    python -m course_utils.build                # what `make course` runs
+    python -m course_utils.build --readme       # then rewrite README's tables from the results
+
+The README keeps one run-time column and one scoreboard per kind of data (``data_kind``):
+60,000 images (real MNIST or the stand-in) and the offline fallback; `--readme` rewrites the
+ones of the data the last build used, and says which data that was.
 
 For each notebook it writes the executed copy (.ipynb), an HTML page and reveal.js slides
 (.slides.html), and outputs/site/index.html links them all with each notebook's measured run
@@ -26,7 +30,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter, SlidesExporter
 
-from course_utils import config
+from course_utils import config, data
 from course_utils.device import get_device
 
 NOTEBOOKS = sorted((config.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -111,31 +115,67 @@ def build() -> None:
         publish(path, notebook)
         timings[path.stem] = seconds
         print(f"{seconds:.0f} s")
-    (site_dir() / "timings.json").write_text(json.dumps({"machine": where, "seconds": timings}, indent=2))
+    record = {"machine": where, "data_source": data.source(), "seconds": timings}
+    (site_dir() / "timings.json").write_text(json.dumps(record, indent=2))
     print(f"Done in {sum(timings.values()) / 60:.1f} min: {write_index(timings, where)}")
 
 
+def data_kind(source: str) -> str:
+    """'offline' for the offline fallback, 'full' for 60,000 images: real MNIST or the stand-in."""
+    return "offline" if source == "offline-subset" else "full"
+
+
+RUN_TIME_COLUMN = {"full": 3, "offline": 4}  # in the README's syllabus table
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def update_run_time_lines(seconds: dict[str, float]) -> None:
+    """Rewrite the "*Run time (full mode): about ... on 2 CPU cores" line atop each notebook."""
+    for path in NOTEBOOKS:
+        notebook = json.loads(path.read_text())
+        cell = notebook["cells"][0]
+        text = "".join(cell["source"])
+        measured = duration(seconds[path.stem])
+        new = re.sub(r"(\*Run time \(full mode\): about ).+?( on 2 CPU cores)", rf"\g<1>{measured}\g<2>", text)
+        if new != text:
+            cell["source"] = new.splitlines(keepends=True)
+            path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+
+
 def update_readme() -> None:
-    """Rewrite the README's run-time column and its scoreboard from the last build's results."""
+    """Rewrite the README's run-time column and scoreboard for the data of the last build; after a
+    build at full size, also the run-time line atop each notebook."""
     readme = config.REPO_ROOT / "README.md"
-    timings_path = site_dir() / "timings.json"
-    timings = json.loads(timings_path.read_text()) if timings_path.exists() else {"seconds": {}}
+    timings = json.loads((site_dir() / "timings.json").read_text())
+    kind = data_kind(timings["data_source"])
     lines = readme.read_text().split("\n")
     for i, line in enumerate(lines):
         cells = line.split(" | ")
         name = next((n for n in timings["seconds"] if line.startswith(f"| {n[:2]} | ")), None)
-        if name is not None and len(cells) >= 5:
+        if name is not None and len(cells) >= 6:
             seconds = timings["seconds"][name]
-            cells[3] = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+            cells[RUN_TIME_COLUMN[kind]] = duration(seconds)
             lines[i] = " | ".join(cells)
     text = "\n".join(lines)
-    scoreboard = config.output_path("metrics", "06_evaluating_generative_models.json")
-    if scoreboard.exists():
-        table = json.loads(scoreboard.read_text())["scoreboard_markdown"]
-        text = re.sub(r"(<!-- scoreboard -->\n).*?(\n<!-- /scoreboard -->)", lambda m: m[1] + table + m[2], text,
-                      flags=re.DOTALL)  # fmt: skip
-    readme.write_text(text)
-    print(f"README updated: run times of {len(timings['seconds'])} notebooks, scoreboard from {scoreboard}")
+    total = sum(timings["seconds"].values()) / 60
+    text = re.sub(rf"(<!-- total:{kind} -->).*?(<!-- /total -->)", lambda m: f"{m[1]}{total:.1f} min{m[2]}", text)
+    metrics = json.loads(config.output_path("metrics", "06_evaluating_generative_models.json").read_text())
+    if data_kind(metrics["data_source"]) != kind:
+        raise SystemExit(f"the scoreboard was measured on {metrics['data_source']}, the run times on "
+                         f"{timings['data_source']}: run `make course` again")  # fmt: skip
+    caption = f"Data: {metrics['data_source']}; {timings['machine']}; commit {metrics.get('git_commit')}."
+    table = metrics["scoreboard_markdown"] + "\n\n" + caption
+    pattern = rf"(<!-- scoreboard:{kind} -->\n).*?(\n<!-- /scoreboard -->)"
+    if not re.search(pattern, text, flags=re.DOTALL):
+        raise SystemExit(f"README.md has no <!-- scoreboard:{kind} --> block")
+    readme.write_text(re.sub(pattern, lambda m: m[1] + table + m[2], text, flags=re.DOTALL))
+    if kind == "full" and "CPU, 2 cores" in timings["machine"]:
+        update_run_time_lines(timings["seconds"])
+    print(f"README updated ({kind} data: {timings['data_source']}): run times of {len(timings['seconds'])} "
+          "notebooks and the scoreboard")  # fmt: skip
 
 
 def main() -> None:
