@@ -32,7 +32,7 @@ from course_utils import config
 
 __all__ = [
     "CheckpointError", "History", "RunningAverage", "checkpoint_path", "fingerprint", "load_checkpoint",
-    "save_atomic", "save_checkpoint", "set_seed", "tqdm", "train_or_load",
+    "save_atomic", "save_checkpoint", "set_seed", "tensor_digest", "tqdm", "train_or_load",
 ]  # fmt: skip
 
 
