@@ -6,7 +6,9 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: setup lab test test-unit quick-budget course readme export bootstrap lint standin clean
 
-setup: $(INSTALLED)
+RISE_SETTINGS := $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
+
+setup: $(INSTALLED) $(RISE_SETTINGS)
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,14 +16,19 @@ $(INSTALLED): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt -e .
 	touch $@
 
+# The live slideshow's reveal.js theme: "white" brings its own fonts; RISE's default fetches them from the web.
+$(RISE_SETTINGS): $(INSTALLED)
+	mkdir -p $(dir $@)
+	echo '{"jupyterlab-rise:plugin": {"theme": "white"}}' > $@
+
 lab: setup  ## open the course in JupyterLab
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 test: setup  ## unit tests + every notebook in quick mode (nbval)
 	$(PY) -m pytest
 
-test-unit: setup  ## the unit tests only (no notebook execution, no browser): under a minute
-	$(PY) -m pytest tests --deselect tests/test_browser.py
+test-unit: setup  ## the unit tests only (no notebook execution, no browser, no Colab-like install): under a minute
+	$(PY) -m pytest tests --deselect tests/test_browser.py --deselect tests/test_colab.py
 
 quick-budget: setup  ## time every notebook in quick mode against its 40 s budget -> outputs/benchmarks/
 	$(PY) -m benchmarks.quick_mode

@@ -45,9 +45,10 @@ LATENT = 100
 REFERENCE = {"width": 16, "steps": 2814, "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999)}
 # keep in step with 04_dcgan's settings cell (the notebook passes the same values to train_gan)
 NOTEBOOK = {
-    "width": 8, "latent": 100, "steps": 3000, "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999),
-    "real_label": 0.9, "ema_decay": 0.99,
+    "width": 16, "latent": 100, "layout": "original", "norm": "batch", "loss": "non-saturating", "steps": 2814,
+    "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "real_label": 0.9, "ema_decay": 0.99,
 }  # fmt: skip
+SNAPSHOT_NOISE = 1000  # noise vectors the reference decodes every `--snapshot-every` steps (06's time-to-quality plot)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,8 +104,18 @@ def epochs(loader: torch.utils.data.DataLoader) -> Iterator:
         yield from loader
 
 
-def train_reference(pixels: torch.Tensor, device: torch.device, steps: int, width: int) -> nn.Module:
-    """The original recipe: sigmoid + BCELoss, DataLoader + ToTensor, data in [0, 1]; returns G."""
+def train_reference(
+    pixels: torch.Tensor, device: torch.device, steps: int, width: int, snapshot_every: int, seed: int
+) -> tuple[nn.Module, dict]:
+    """The original recipe: sigmoid + BCELoss, DataLoader + ToTensor, data in [0, 1]; returns G and its snapshots.
+
+    Every `snapshot_every` steps (and at the end) G decodes the same SNAPSHOT_NOISE noise vectors with
+    BatchNorm in eval mode: uint8 pixels, with the step and the seconds since the start.
+    """
+    start = time.perf_counter()
+    noise = torch.randn(SNAPSHOT_NOISE, LATENT, 1, 1, device=device,
+                        generator=torch.Generator(device).manual_seed(seed))  # fmt: skip
+    snapshots = {"pixels": [], "steps": [], "seconds": []}
     net_g = reference_generator(width).to(device).apply(reference_init)
     net_d = reference_discriminator(width).to(device).apply(reference_init)
     criterion = nn.BCELoss()
@@ -112,7 +123,7 @@ def train_reference(pixels: torch.Tensor, device: torch.device, steps: int, widt
     opt_d = torch.optim.Adam(net_d.parameters(), REFERENCE["lr"], betas=REFERENCE["betas"])
     loader = torch.utils.data.DataLoader(PixelDataset(pixels), batch_size=REFERENCE["batch_size"], shuffle=True)
     batches = epochs(loader)
-    for _ in training.tqdm(range(steps), desc=f"reference w{width}"):
+    for step in training.tqdm(range(1, steps + 1), desc=f"reference w{width}"):
         real = next(batches)[0].to(device)
         n = len(real)
         net_d.zero_grad()
@@ -125,7 +136,13 @@ def train_reference(pixels: torch.Tensor, device: torch.device, steps: int, widt
         net_g.zero_grad()
         criterion(net_d(fake).view(-1), torch.ones(n, device=device)).backward()
         opt_g.step()
-    return net_g
+        if step % snapshot_every == 0 or step == steps:
+            with torch.no_grad():
+                snapshots["pixels"].append(data.to_pixels(net_g.eval()(noise), (0, 1)).cpu())
+            net_g.train()
+            snapshots["steps"].append(step)
+            snapshots["seconds"].append(time.perf_counter() - start)
+    return net_g, snapshots
 
 
 @torch.no_grad()
@@ -142,15 +159,18 @@ def draw_reference(net_g: nn.Module, n: int, device: torch.device, train_mode: b
 
 def train_notebook(images: torch.Tensor, steps: int, seed: int) -> nn.Module:
     """04_dcgan's training run (train_gan with the notebook's settings); returns the averaged generator."""
-    generator, discriminator = make_gan(NOTEBOOK["width"], NOTEBOOK["latent"], images.device)
+    generator, discriminator = make_gan(
+        NOTEBOOK["width"], NOTEBOOK["latent"], images.device, NOTEBOOK["layout"], NOTEBOOK["norm"]
+    )
     average = copy.deepcopy(generator)
-    torch.randn(64, NOTEBOOK["latent"], device=images.device)  # the notebook's fixed noise: the same random stream
+    fixed_noise = torch.randn(1000, NOTEBOOK["latent"], device=images.device)  # as the notebook draws it
     train_gan(
         generator, discriminator, average, images, steps=steps, batch_size=NOTEBOOK["batch_size"],
-        lr=NOTEBOOK["lr"], lr_d=NOTEBOOK["lr"], betas=NOTEBOOK["betas"], real_label=NOTEBOOK["real_label"],
-        ema_decay=NOTEBOOK["ema_decay"], seed=seed, log_every=steps,
+        lr=NOTEBOOK["lr"], lr_d=NOTEBOOK["lr"], betas=NOTEBOOK["betas"], loss=NOTEBOOK["loss"],
+        real_label=NOTEBOOK["real_label"], ema_decay=NOTEBOOK["ema_decay"], seed=seed, log_every=steps,
+        fixed_noise=fixed_noise,
     )  # fmt: skip
-    return average
+    return average  # its BatchNorm statistics recomputed for the averaged weights by the last snapshot
 
 
 def notebook_checkpoint(device: torch.device) -> tuple[nn.Module, dict]:
@@ -159,7 +179,7 @@ def notebook_checkpoint(device: torch.device) -> tuple[nn.Module, dict]:
     if not record_path.exists():
         raise SystemExit(f"no {record_path}: run notebooks/04_dcgan.ipynb first (same COURSE_OUTPUT_DIR)")
     settings = json.loads(record_path.read_text())["fingerprint"]["settings"]
-    generator, _ = make_gan(settings["width"], settings["latent"], device)
+    generator, _ = make_gan(settings["width"], settings["latent"], device, settings["layout"], settings["norm"])
     record = training.load_checkpoint(generator, "dcgan")  # a CheckpointError names any key or shape mismatch
     return generator, {**record, "settings": settings}
 
@@ -173,6 +193,7 @@ def main() -> None:
     parser.add_argument("--notebook-checkpoint", action="store_true",
                         help="score the generator 04_dcgan saved instead of training the notebook's DCGAN")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0, help="seed of both training runs and of the sampling noise")
+    parser.add_argument("--snapshot-every", type=int, default=200, help="reference steps between two snapshots")
     args = parser.parse_args()
     device = get_device()
     judge = classifier.judge(device)
@@ -186,8 +207,11 @@ def main() -> None:
     if not args.skip_reference:
         training.set_seed(args.seed)
         start = time.perf_counter()
-        net_g = train_reference(data.to_pixels(train_01).cpu(), device, args.reference_steps, REFERENCE["width"])
+        net_g, snapshots = train_reference(data.to_pixels(train_01).cpu(), device, args.reference_steps,
+                                           REFERENCE["width"], args.snapshot_every, args.seed)  # fmt: skip
         seconds = time.perf_counter() - start
+        training.save_atomic({**snapshots, "pixels": torch.stack(snapshots["pixels"])},
+                             config.output_path("benchmarks", "dcgan_reference_snapshots.pt"))  # fmt: skip
         for mode, train_mode in [("BN train mode", True), ("BN eval mode", False)]:
             samples = draw_reference(net_g, n, device, train_mode, args.seed)
             rows.append((f"reference w{REFERENCE['width']}, {mode}", seconds, args.reference_steps, samples))
@@ -211,10 +235,15 @@ def main() -> None:
 
     print(f"\n{'model':<32} {'seconds':>8} {'steps':>6} {'judge-FID':>9} {'coverage':>8} {'max/min':>8}"
           f" {'min class':>9} {'confidence':>10}")  # fmt: skip
+    results = []
     for name, seconds, steps, samples in rows:
         r = scores.judge_report(samples, test, judge)
+        results.append({"model": name, "train_seconds": seconds, "steps": steps, **r})
         print(f"{name:<32} {seconds:>8.1f} {steps:>6} {r['fid']:>9.2f} {r['coverage']:>8} {r['class_ratio']:>8.2f}"
               f" {r['min_class_fraction']:>9.1%} {r['confidence']:>10.3f}")  # fmt: skip
+    out = config.output_path("benchmarks", "dcgan.json")
+    out.write_text(json.dumps({"data_source": data.source(), "device": str(device), "rows": results}, indent=1))
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -10,22 +10,32 @@ ones of the data the last build used, and says which data that was.
 For each notebook it writes the executed copy (.ipynb), an HTML page and reveal.js slides
 (.slides.html), and outputs/site/index.html links them all with each notebook's measured run
 time (also saved in outputs/site/timings.json). A failing notebook stops the build, naming the
-notebook and the failing cell. The device is whatever course_utils.device.get_device() finds.
+notebook and the failing cell. Before 06 it runs `benchmarks.dcgan --notebook-checkpoint`
+(BENCHMARKS_BEFORE): the original lab's DCGAN recipe, trained on the same machine, for 06's
+plots. The device is whatever course_utils.device.get_device() finds.
+
+The pages and decks work without network (a lecture hall): reveal.js, require.js, jQuery and
+MathJax are copied from installed packages (requirements.txt) into outputs/site/assets/ and
+referenced by relative paths, never from a CDN. tests/test_browser.py opens a deck offline.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import html
 import json
 import os
 import platform
 import re
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import nbformat
+from jinja2 import DictLoader
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter, SlidesExporter
@@ -74,13 +84,102 @@ def execute(path: Path) -> tuple[nbformat.NotebookNode, float]:
     return notebook, time.perf_counter() - start
 
 
-def publish(path: Path, notebook: nbformat.NotebookNode) -> None:
-    site = site_dir()
+ASSETS = "assets"  # folder next to the pages, referenced relatively
+# MathJax 2 as nbclassic ships it has the STIX-Web fonts only, not the TeX ones it looks for by default
+MATHJAX_FONTS = "course-stix"  # a configuration file written into assets/MathJax/config/ that says so
+MATHJAX_CONFIG = f"TeX-AMS-MML_HTMLorMML-full,Safe,{MATHJAX_FONTS}"
+MATHJAX_FONTS_JS = f"""MathJax.Hub.Config({{"HTML-CSS": {{availableFonts: [], preferredFont: null, webFont: "STIX-Web",
+                                     imageFont: null}}}});
+MathJax.Ajax.loadComplete("[MathJax]/config/{MATHJAX_FONTS}.js");
+"""
+REVEAL_THEME = "white"  # ships its fonts (theme/fonts/); nbconvert's default, "simple", imports Google's
+
+
+def _package_dir(module: str, *parts: str) -> Path:
+    """A folder inside an installed package (its files, not its code: the package is never imported)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"{module} is not installed: the offline decks need it (pip install -r requirements.txt)")
+    return Path(next(iter(spec.submodule_search_locations)), *parts)
+
+
+def offline_assets() -> dict[str, Path]:
+    """Where each script the pages load comes from: the asset's path under assets/ -> installed source."""
+    components = _package_dir("nbclassic", "static", "components")
+    return {
+        "reveal.js": _package_dir("sphinx_revealjs", "_static", "revealjs"),  # dist/ and plugin/ of reveal.js 5
+        "require.js": components / "requirejs" / "require.js",
+        "jquery.min.js": components / "jquery" / "jquery.min.js",
+        "MathJax": components / "MathJax",  # MathJax 2, the API nbconvert's templates call
+    }
+
+
+def copy_offline_assets(site: Path) -> Path:
+    """Copy reveal.js, require.js, jQuery and MathJax into site/assets/ (once; kept between builds)."""
+    target = site / ASSETS
+    for name, source in offline_assets().items():
+        if not source.exists():
+            raise SystemExit(f"{source} is missing: reinstall the packages in requirements.txt")
+        if (target / name).exists():
+            continue
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("*.map", "*.md", "*.json"))
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    (target / "MathJax" / "config" / f"{MATHJAX_FONTS}.js").write_text(MATHJAX_FONTS_JS)
+    return target
+
+
+# nbconvert's templates import mermaid from a CDN (the deck's on every load); the course draws no mermaid diagrams.
+_OFFLINE_TEMPLATE = "course_offline.html.j2"  # the exporter's own index.html.j2 without that block
+_NO_MERMAID = {_OFFLINE_TEMPLATE: "{%- extends 'index.html.j2' -%}\n{% block html_head_js_mermaidjs %}{% endblock %}"}
+
+
+def exporters() -> tuple[HTMLExporter, SlidesExporter]:
+    """The page and deck exporters, with every script loaded from assets/ (see copy_offline_assets)."""
+    local = {
+        "require_js_url": f"{ASSETS}/require.js",
+        "jquery_url": f"{ASSETS}/jquery.min.js",
+        "mathjax_url": f"{ASSETS}/MathJax/MathJax.js?config={MATHJAX_CONFIG}",
+    }
+    local.update(extra_loaders=[DictLoader(_NO_MERMAID)], template_file=_OFFLINE_TEMPLATE)
+    page = HTMLExporter(**local)
+    slides = SlidesExporter(**local, reveal_url_prefix=f"{ASSETS}/reveal.js", reveal_theme=REVEAL_THEME)
+    return page, slides
+
+
+DIAGRAMS = "img"  # the repository's img/, which the notebooks show as ../img/NAME.png
+
+
+def _site_relative_images(notebook: nbformat.NotebookNode, site: Path) -> nbformat.NotebookNode:
+    """A copy whose markdown shows ../img/ diagrams from site/img/ (copied there): the site stands alone."""
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and f"../{DIAGRAMS}/" in cell.source:
+            cell.source = cell.source.replace(f"](../{DIAGRAMS}/", f"]({DIAGRAMS}/")
+            cell.source = cell.source.replace(f'src="../{DIAGRAMS}/', f'src="{DIAGRAMS}/')
+    shutil.copytree(config.REPO_ROOT / DIAGRAMS, site / DIAGRAMS, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("*.py", "__pycache__"))  # fmt: skip
+    return notebook
+
+
+def publish(path: Path, notebook: nbformat.NotebookNode, site: Path | None = None) -> Path:
+    """Write the executed notebook, its HTML page and its reveal.js deck into site; return the deck's path."""
+    site = site or site_dir()
+    site.mkdir(parents=True, exist_ok=True)
+    copy_offline_assets(site)
+    notebook = _site_relative_images(notebook, site)
     nbformat.write(notebook, site / path.name)
-    page, _ = HTMLExporter().from_notebook_node(notebook)
+    page_exporter, slides_exporter = exporters()
+    page, _ = page_exporter.from_notebook_node(notebook)
     (site / f"{path.stem}.html").write_text(page)
-    slides, _ = SlidesExporter().from_notebook_node(notebook)
-    (site / f"{path.stem}.slides.html").write_text(slides)
+    slides, _ = slides_exporter.from_notebook_node(notebook)
+    deck = site / f"{path.stem}.slides.html"
+    deck.write_text(slides)
+    return deck
 
 
 def write_index(timings: dict[str, float], where: str) -> Path:
@@ -103,6 +202,18 @@ Total: {sum(timings.values()) / 60:.1f} min.</p>
     return path
 
 
+# Benchmarks run in the build, before the notebook that reads what they write: 06 plots the original lab's
+# DCGAN recipe (benchmarks/dcgan.py, trained here on the same machine) beside the course's GANs.
+BENCHMARKS_BEFORE = {"06_evaluating_generative_models": ["benchmarks.dcgan", "--notebook-checkpoint"]}
+
+
+def run_benchmark(command: list[str]) -> float:
+    """Run `python -m <command>` from the repository root; return its seconds (its output goes to the console)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", *command], cwd=config.REPO_ROOT, check=True)
+    return time.perf_counter() - start
+
+
 def build() -> None:
     if config.quick():
         raise SystemExit("COURSE_QUICK=1 is set: `make course` builds the full course; unset it.")
@@ -110,6 +221,10 @@ def build() -> None:
     print(f"Building {len(NOTEBOOKS)} notebooks in full mode on {where}; outputs in {config.output_dir()}")
     timings: dict[str, float] = {}
     for i, path in enumerate(NOTEBOOKS, 1):
+        if path.stem in BENCHMARKS_BEFORE:
+            command = BENCHMARKS_BEFORE[path.stem]
+            print(f"benchmark: python -m {' '.join(command)}", flush=True)
+            print(f"benchmark done in {run_benchmark(command):.0f} s")
         print(f"[{i}/{len(NOTEBOOKS)}] {path.name} ...", end=" ", flush=True)
         notebook, seconds = execute(path)
         publish(path, notebook)

@@ -39,14 +39,21 @@ def device_name() -> str | None:
     return os.environ.get("COURSE_DEVICE", "").strip().lower() or None
 
 
+def _folder(variable: str, default: str) -> Path:
+    """The folder an environment variable names; a relative path is taken from the repository root,
+    so that it means the same in a notebook (which runs in notebooks/) as in the shell that set it."""
+    folder = Path(os.environ.get(variable) or default)
+    return folder if folder.is_absolute() else REPO_ROOT / folder
+
+
 def data_dir() -> Path:
     """Root handed to torchvision.datasets.MNIST (default: <repo>/data)."""
-    return Path(os.environ.get("COURSE_DATA_DIR") or REPO_ROOT / "data")
+    return _folder("COURSE_DATA_DIR", "data")
 
 
 def output_dir() -> Path:
     """Where notebooks write figures, samples, metrics and checkpoints (default: <repo>/outputs)."""
-    return Path(os.environ.get("COURSE_OUTPUT_DIR") or REPO_ROOT / "outputs")
+    return _folder("COURSE_OUTPUT_DIR", "outputs")
 
 
 def output_path(*parts: str) -> Path:

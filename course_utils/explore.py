@@ -41,10 +41,12 @@ def latent_sliders(
     dims: Sequence[int] = range(6),
     limit: float = 3.0,
 ):
-    """One slider per latent coordinate in ``dims``, moving it around ``center`` (a code of size d).
+    """One slider per latent coordinate in ``dims``: the offset t added to that coordinate of ``center``
+    (a code of size d), so z_k = center_k + t; at t = 0 the picture is ``center`` itself. Offsets are in
+    the units of z: with a N(0, I) prior, the prior's standard deviations (03_vae_mnist's convention).
 
-    Static form: one row per coordinate, swept from center - limit to center + limit, the
-    other coordinates held at ``center``. Returns the widget, or the static figure's path.
+    Static form: one row per coordinate, offsets from -limit to +limit, the other coordinates held at
+    ``center``. Returns the widget, or the static figure's path.
     """
     dims = list(dims)
     sweep = torch.linspace(-limit, limit, STATIC_STEPS, device=center.device)
@@ -54,13 +56,13 @@ def latent_sliders(
         codes[:, k] += sweep
         rows.append(decode(codes))
     path = viz.show_images(torch.cat(rows), notebook, name, nrow=STATIC_STEPS,
-                           title=f"rows: z{dims}, each from -{limit:g} to +{limit:g}")  # fmt: skip
+                           title=f"rows: z{dims}, each moved by -{limit:g} to +{limit:g} from the code")  # fmt: skip
     if not has_widget_frontend():
         return path
     import ipywidgets as widgets
 
     controls = [
-        widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05, description=f"z[{k}]", continuous_update=True)
+        widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05, description=f"Δz[{k}]", continuous_update=True)
         for k in dims
     ]
     image = widgets.Image(value=_png(decode(center[None]), scale=8), format="png", width=224)

@@ -32,7 +32,8 @@ from course_utils import config
 
 __all__ = [
     "CheckpointError", "History", "RunningAverage", "checkpoint_path", "fingerprint", "load_checkpoint",
-    "save_atomic", "save_checkpoint", "set_seed", "tensor_digest", "tqdm", "train_or_load",
+    "load_snapshots", "save_atomic", "save_checkpoint", "save_snapshots", "set_seed", "tensor_digest", "tqdm",
+    "train_or_load",
 ]  # fmt: skip
 
 
@@ -187,6 +188,32 @@ def save_checkpoint(model: nn.Module, name: str, record: dict[str, Any]) -> Path
     path = save_atomic(model.state_dict(), checkpoint_path(name))
     save_atomic(record, path.with_suffix(".json"))
     return path
+
+
+def save_snapshots(name: str, snapshots: dict[str, list]) -> str:
+    """Save a GAN run's snapshots beside its checkpoint, as checkpoints/<name>_snapshots.pt.
+
+    snapshots: {"pixels": uint8 tensors, one batch per snapshot, "steps": [...], "seconds": [...]}, as
+    the training loops of notebooks 04 and 05 return them (too big for the JSON record). Returns the
+    digest of the pixels: keep it in the run's record, so load_snapshots can tell whose they are.
+    """
+    pixels = torch.stack(list(snapshots["pixels"]))
+    save_atomic({**snapshots, "pixels": pixels}, config.output_path("checkpoints", f"{name}_snapshots.pt"))
+    return tensor_digest(pixels)
+
+
+def load_snapshots(name: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The snapshots save_snapshots wrote for checkpoints/<name>, checked against the run's record."""
+    path = config.output_path("checkpoints", f"{name}_snapshots.pt")
+    try:
+        snapshots = torch.load(path, weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path} is missing: set RETRAIN = True to train {name} again") from None
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as error:
+        raise _damaged(path, error) from None
+    if tensor_digest(snapshots["pixels"]) != record.get("snapshots_digest"):
+        raise CheckpointError(f"{path} comes from another run than checkpoints/{name}.pt: set RETRAIN = True")
+    return snapshots
 
 
 def _damaged(path: Path, error: Exception) -> CheckpointError:

@@ -47,3 +47,12 @@ def test_forcing_an_unknown_or_missing_device_is_a_clear_error(monkeypatch):
         monkeypatch.setenv("COURSE_DEVICE", "cuda")
         with pytest.raises(RuntimeError, match="no cuda device"):
             device.get_device()
+
+
+def test_a_relative_folder_is_taken_from_the_repository_root(monkeypatch):
+    # a notebook runs in notebooks/: "outputs/x" must not become notebooks/outputs/x there
+    monkeypatch.setenv("COURSE_DATA_DIR", "outputs/standin")
+    monkeypatch.setenv("COURSE_OUTPUT_DIR", "outputs/elsewhere")
+    monkeypatch.chdir(config.REPO_ROOT / "notebooks")
+    assert config.data_dir() == config.REPO_ROOT / "outputs" / "standin"
+    assert config.output_dir() == config.REPO_ROOT / "outputs" / "elsewhere"

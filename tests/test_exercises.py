@@ -157,9 +157,18 @@ def _naive_log_mean_exp(log_w, dim):
     return log_w.exp().mean(dim).log()
 
 
+def _log_sum_exp_instead_of_mean(log_w, dim):  # shifted correctly, but sums the k weights
+    m = log_w.max(dim, keepdim=True).values
+    return (m + torch.log(torch.exp(log_w - m).sum(dim, keepdim=True))).squeeze(dim)
+
+
 def _likelihood_through_sigmoid(logits, x):
     p = torch.sigmoid(logits)
     return (x * p.log() + (1 - x) * (1 - p).log()).flatten(1).sum(1)
+
+
+def _bce_instead_of_likelihood(logits, x):  # the loss of the notebook, not the log-likelihood: the sign
+    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
 
 
 def _transposed_size_ignoring_padding(size, kernel, stride=1, padding=0):
@@ -169,6 +178,15 @@ def _transposed_size_ignoring_padding(size, kernel, stride=1, padding=0):
 def _losses_through_sigmoid(real_logits, fake_logits):
     d_real, d_fake = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)
     return -d_real.log().mean() - (1 - d_fake).log().mean(), -d_fake.log().mean()
+
+
+def _optimal_discriminator_swapped(p_data, p_g):  # the fakes' share instead of the real one
+    total = p_data + p_g
+    return torch.where(total > 0, p_g / total.clamp(min=1e-300), torch.full_like(total, 0.5))
+
+
+def _optimal_discriminator_dividing_by_zero(p_data, p_g):  # 0 / 0 where neither density has mass
+    return p_data / (p_data + p_g)
 
 
 def _penalty_with_a_per_pixel(critic, real, fake, a, gp_lambda=10.0):
@@ -242,10 +260,17 @@ MISTAKES = {
         (_sample_without_gradient, "no gradient"),
         (_sample_with_the_variance, "exp(log_var / 2)"),
     ],
-    "log_mean_exp": [(_naive_log_mean_exp, "largest value")],
-    "bernoulli_log_likelihood": [(_likelihood_through_sigmoid, "softplus")],
+    "log_mean_exp": [(_naive_log_mean_exp, "largest value"), (_log_sum_exp_instead_of_mean, "not their sum")],
+    "bernoulli_log_likelihood": [
+        (_likelihood_through_sigmoid, "softplus"),
+        (_bce_instead_of_likelihood, "minus the BCE"),
+    ],
     "transposed_output_size": [(_transposed_size_ignoring_padding, "nn.ConvTranspose2d gives")],
     "gan_losses": [(_losses_through_sigmoid, "softplus")],
+    "optimal_discriminator": [
+        (_optimal_discriminator_swapped, "only real data"),
+        (_optimal_discriminator_dividing_by_zero, "0 / 0"),
+    ],
     "gradient_penalty_at": [
         (_penalty_with_a_per_pixel, "the same a for all pixels"),
         (_penalty_without_create_graph, "create_graph"),

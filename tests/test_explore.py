@@ -51,3 +51,25 @@ def test_choice_and_interpolation_sliders_switch_pictures(frontend):
     before = bytes(image.value)
     slider.value = 1.0
     assert bytes(image.value) != before
+
+
+def test_latent_sliders_move_coordinates_by_offsets_from_the_code(course_env, monkeypatch):
+    """One traversal convention (03): z_k = center_k + t, t from -limit to +limit; t = 0 is the code itself."""
+    monkeypatch.setenv("JPY_SESSION_NAME", "notebook.ipynb")
+    seen = []
+
+    def recording(codes: torch.Tensor) -> torch.Tensor:
+        seen.append(codes.clone())
+        return decode(codes)
+
+    center = torch.tensor([0.5, -2.0, 1.0])
+    box = explore.latent_sliders(recording, center, "03_test", "sliders", dims=[1, 2], limit=3.0)
+    sweep = torch.linspace(-3, 3, explore.STATIC_STEPS)
+    for row, k in enumerate([1, 2]):  # the static figure: one row per coordinate
+        codes = seen[row]
+        assert torch.allclose(codes[:, k], center[k] + sweep), codes[:, k]
+        others = [j for j in range(3) if j != k]
+        assert torch.equal(codes[:, others], center[others].expand(len(sweep), -1))
+    assert torch.equal(seen[2], center[None]), "the widget starts at the code itself (t = 0)"
+    box.children[0].children[0].value = 1.5  # Δz[1]
+    assert torch.allclose(seen[-1], torch.tensor([[0.5, -0.5, 1.0]])), seen[-1]

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from course_utils.exercises.checking import F64, NotYet, as_tensor, call, check, close, number
-from course_utils.from_notebooks.wgan import Critic
+from course_utils.from_notebooks.wgan import MLPCritic
 
 
 class _HalfSquaredNorm(nn.Module):
@@ -75,7 +75,7 @@ def check_gradient_penalty_at(fn: Callable) -> str:
 @check("lipschitz_bound")
 def check_lipschitz_bound(fn: Callable) -> str:
     torch.manual_seed(0)  # inside the check's forked random state
-    critic = Critic().to(F64)  # the critic of notebook 05 (784-64-128-1), fresh weights
+    critic = MLPCritic().to(F64)  # the historical MLP critic of notebook 05 (784-64-128-1), fresh weights
     layers = [m for m in critic.modules() if isinstance(m, nn.Linear)]
     expected = math.prod(torch.linalg.matrix_norm(m.weight.detach(), ord=2).item() for m in layers)
     got = number(call(fn, critic), "lipschitz_bound(critic)")

@@ -96,6 +96,7 @@ def train_vae(
     batch_size: int = 128,
     lr: float = 2e-3,
     beta: float = 1.0,
+    binarise: bool = False,
     seed: int = 0,
     fixed_batch: torch.Tensor | None = None,
     log_every: int = 250,
@@ -105,6 +106,7 @@ def train_vae(
 
     Every `log_every` steps it logs the training terms (averaged since the last log) and the -ELBO of
     `validation_images`; every `snapshot_every` steps it keeps the reconstructions of `fixed_batch`.
+    With `binarise`, every batch is drawn afresh as x ~ Bernoulli(grey level), pixel by pixel.
     """
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.1)
@@ -113,6 +115,8 @@ def train_vae(
     rec_avg, kl_avg = training.RunningAverage(), training.RunningAverage()
     for step in (bar := training.tqdm(range(1, steps + 1), desc=f"{type(model).__name__}, beta={beta:g}")):
         x = next(batches)
+        if binarise:
+            x = torch.bernoulli(x)  # dynamic binarisation: a fresh 0/1 draw of every pixel at every step
         rec, kl = loss_terms(model, x)
         loss = (rec + beta * kl).mean()
         optimizer.zero_grad()
