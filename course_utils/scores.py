@@ -29,16 +29,18 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
     return float(np.sum((mu1 - mu2) ** 2) + np.trace(cov1) + np.trace(cov2) - 2 * trace_root)
 
 
+def feature_stats(images: torch.Tensor, model: Judge) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance of the judge's features of a set of images: one side of a judge-FID."""
+    f = features(images, model)
+    return f.mean(0), np.cov(f, rowvar=False)
+
+
 def fid(images_a: torch.Tensor, images_b: torch.Tensor, model: Judge) -> float:
     """Frechet distance between judge features of two image sets ("judge-FID").
 
     Values compare only between image sets scored by the same judge.
     """
-    stats = []
-    for images in (images_a, images_b):
-        f = features(images, model)
-        stats += [f.mean(0), np.cov(f, rowvar=False)]
-    return frechet_distance(*stats)
+    return frechet_distance(*feature_stats(images_a, model), *feature_stats(images_b, model))
 
 
 def class_histogram(images: torch.Tensor, model: Judge) -> np.ndarray:
