@@ -46,7 +46,7 @@ REFERENCE = {"width": 16, "steps": 2814, "batch_size": 64, "lr": 2e-4, "betas": 
 # keep in step with 04_dcgan's settings cell (the notebook passes the same values to train_gan)
 NOTEBOOK = {
     "width": 16, "latent": 100, "layout": "original", "norm": "batch", "loss": "non-saturating", "steps": 2814,
-    "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "real_label": 0.9, "ema_decay": 0.99,
+    "batch_size": 64, "lr": 4e-4, "betas": (0.5, 0.999), "real_label": 0.9, "ema_decay": 0.99,
 }  # fmt: skip
 SNAPSHOT_NOISE = 1000  # noise vectors the reference decodes every `--snapshot-every` steps (06's time-to-quality plot)
 

@@ -2,7 +2,8 @@
 
 Starting from the original lab's layout (G: kernels 5, 5, 5, 5, 4; D: three stride-2 convolutions with
 BatchNorm) written in the course's code, each row changes one thing: the generator's layout (doubling,
-1 -> 7 -> 14 -> 28), then, on the doubling layout, spectral normalisation in D, width 32, the hinge loss.
+1 -> 7 -> 14 -> 28), then, on the doubling layout, spectral normalisation in D, width 32, the hinge loss;
+then, on the original layout, Adam's learning rate (both networks) and the batch size.
 Every run is scored along the way (`--score-every` steps) on its generator and on two weight averages of
 its generator (decays 0.99 and 0.999, BatchNorm statistics recomputed for the averaged weights), so the
 steps and the averaging are read off the same runs.
@@ -29,13 +30,20 @@ from course_utils import classifier, config, data, scores, training
 from course_utils.device import get_device
 from course_utils.from_notebooks.dcgan import make_gan, recompute_batchnorm, sample, train_step, update_average
 
-BASE = {"layout": "original", "norm": "batch", "width": 16, "loss": "non-saturating", "steps": 2814}
+BASE = {
+    "layout": "original", "norm": "batch", "width": 16, "loss": "non-saturating", "lr": 2e-4, "batch_size": 64,
+    "steps": 2814,
+}  # fmt: skip
 VARIANTS = {  # name: what changes from BASE (04's table); the doubling rows also run for twice the steps
     "original": {},
     "doubling": {"layout": "doubling", "steps": 5628},
     "spectral": {"layout": "doubling", "norm": "spectral", "steps": 5628},
     "width 32": {"layout": "doubling", "width": 32},
     "hinge": {"layout": "doubling", "loss": "hinge", "steps": 5628},
+    "lr 4e-4": {"lr": 4e-4},  # Adam's learning rate, for both networks
+    "lr 8e-4": {"lr": 8e-4},
+    "lr 6e-4": {"lr": 6e-4},
+    "batch 32": {"lr": 4e-4, "batch_size": 32, "steps": 4500},  # half the batch, about the same training time
 }
 SAMPLES = 2000
 DECAYS = (0.99, 0.999)  # generator averages scored alongside G
@@ -53,9 +61,11 @@ def run(name: str, settings: dict, seed: int, train, validation, judge, score_ev
     training.set_seed(seed)
     generator, discriminator = make_gan(settings["width"], 100, train.device, settings["layout"], settings["norm"])
     averages = {decay: copy.deepcopy(generator) for decay in DECAYS}
-    opt_g = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
-    batches = data.endless_batches(train, batch_size=64, generator=torch.Generator().manual_seed(seed))
+    opt_g = torch.optim.Adam(generator.parameters(), settings["lr"], betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), settings["lr"], betas=(0.5, 0.999))
+    batches = data.endless_batches(
+        train, batch_size=settings["batch_size"], generator=torch.Generator().manual_seed(seed)
+    )
     rows, seconds = [], 0.0
     for step in range(1, settings["steps"] + 1):
         start = time.perf_counter()
@@ -66,16 +76,25 @@ def run(name: str, settings: dict, seed: int, train, validation, judge, score_ev
         seconds += time.perf_counter() - start  # training time only: the scoring below is not counted
         if step % score_every and step != settings["steps"]:
             continue
-        row = {"variant": name, "seed": seed, "step": step, "train_seconds": round(seconds, 1), **settings,
-               "raw": score(generator, validation, judge, seed)}
+        row = {
+            "variant": name,
+            "seed": seed,
+            "step": step,
+            "train_seconds": round(seconds, 1),
+            **settings,
+            "raw": score(generator, validation, judge, seed),
+        }
         for decay, average in averages.items():
             shadow = copy.deepcopy(average)
             recompute_batchnorm(shadow)
             row[f"average {decay}"] = score(shadow, validation, judge, seed)
         rows.append(row)
-        print(f"{name:<10} seed {seed} step {step:>5} {seconds:>6.0f} s  FID raw {row['raw']['fid']:6.2f} "
-              + " ".join(f"avg {d} {row[f'average {d}']['fid']:6.2f}" for d in DECAYS)
-              + f"  conf {row['raw']['confidence']:.3f}  rarest {row['raw']['min_class_fraction']:.1%}", flush=True)
+        print(
+            f"{name:<10} seed {seed} step {step:>5} {seconds:>6.0f} s  FID raw {row['raw']['fid']:6.2f} "
+            + " ".join(f"avg {d} {row[f'average {d}']['fid']:6.2f}" for d in DECAYS)
+            + f"  conf {row['raw']['confidence']:.3f}  rarest {row['raw']['min_class_fraction']:.1%}",
+            flush=True,
+        )
     return rows
 
 

@@ -281,7 +281,8 @@ def update_readme() -> None:
     if data_kind(metrics["data_source"]) != kind:
         raise SystemExit(f"the scoreboard was measured on {metrics['data_source']}, the run times on "
                          f"{timings['data_source']}: run `make course` again")  # fmt: skip
-    caption = f"Data: {metrics['data_source']}; {timings['machine']}; commit {metrics.get('git_commit')}."
+    source = metrics["data_source"].replace(f"{config.REPO_ROOT}/", "")  # a path inside the repository: relative
+    caption = f"Data: {source}; {timings['machine']}; commit {metrics.get('git_commit')}."
     table = metrics["scoreboard_markdown"] + "\n\n" + caption
     pattern = rf"(<!-- scoreboard:{kind} -->\n).*?(\n<!-- /scoreboard -->)"
     if not re.search(pattern, text, flags=re.DOTALL):
