@@ -26,6 +26,7 @@ import time
 
 import torch
 
+from benchmarks.validation import split as validation_split
 from course_utils import classifier, config, data, scores, training
 from course_utils.device import get_device
 from course_utils.from_notebooks.dcgan import make_gan, recompute_batchnorm, sample, train_step, update_average
@@ -108,9 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     device = get_device()
     judge = classifier.judge(device)
-    images, _ = data.mnist("train", device=device, value_range=(-1, 1))
-    train, validation = images[: -args.validation], data.to_pixels(images[-args.validation :], (-1, 1))
-    print(f"{data.source()}: {len(train):,} training images, {len(validation):,} validation images")
+    train, validation = validation_split(args.validation, device)
     out = config.output_path("benchmarks", "dcgan_variants.json")
     results = json.loads(out.read_text()) if out.exists() else []
     for name in args.only:

@@ -16,7 +16,8 @@ import functools
 
 import torch
 
-from course_utils import classifier, data, scores, training
+from benchmarks.validation import split as validation_split
+from course_utils import classifier, scores, training
 from course_utils.device import get_device
 from course_utils.from_notebooks.wgan import gp_critic_step, make_conv_wgan, train_wgan
 
@@ -32,9 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     device = get_device()
     judge = classifier.judge(device)
-    images, _ = data.mnist("train", device=device, value_range=(-1, 1))
-    train, validation = images[: -args.validation], data.to_pixels(images[-args.validation :], (-1, 1))
-    print(f"{data.source()}: {len(train):,} training images, {len(validation):,} validation images")
+    train, validation = validation_split(args.validation, device)
     for lr in args.lr:
         training.set_seed(args.seed)
         generator, critic = make_conv_wgan(args.width, 100, device)
