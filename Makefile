@@ -31,25 +31,25 @@ test-unit: setup  ## the unit tests only (no notebook execution, no browser, no 
 	$(PY) -m pytest tests --deselect tests/test_browser.py --deselect tests/test_colab.py
 
 quick-budget: setup  ## time every notebook in quick mode against its 40 s budget -> outputs/benchmarks/
-	$(PY) -m benchmarks.quick_mode
+	$(PY) -m tools.quick_mode
 
 course: setup  ## every notebook in full mode, in order -> outputs/site/ (HTML, slides, run times)
-	$(PY) -m course_utils.build
+	$(PY) -m tools.build
 
 readme: setup  ## rewrite README's run times and scoreboard from the last `make course`
-	$(PY) -m course_utils.build --readme
+	$(PY) -m tools.build --readme
 
 export: setup  ## regenerate course_utils/from_notebooks/ from the notebooks' cells tagged "export"
-	$(PY) -m course_utils.export
+	$(PY) -m tools.export
 
 bootstrap: setup  ## rewrite the set-up cell of every notebook (after changing the repository URL)
-	$(PY) -m course_utils.bootstrap
+	$(PY) -m tools.bootstrap
 
 lint: setup
 	$(VENV)/bin/ruff check .
 
 standin: setup  ## full-size MNIST stand-in for timings when MNIST cannot be downloaded
-	$(PY) -m course_utils.standin outputs/standin
+	$(PY) -m tools.standin outputs/standin
 
 clean:  ## remove outputs (figures, samples, checkpoints); keeps data/ and .venv/
 	rm -rf outputs

@@ -25,10 +25,14 @@ _notebook_end: dict[str, float] = {}
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("COURSE_QUICK", "1")
-    os.environ.setdefault("COURSE_OFFLINE", "1")  # deterministic and fast; the download path has its own test
+    os.environ.setdefault(
+        "COURSE_OFFLINE", "1"
+    )  # deterministic and fast; the download path has its own test
     os.environ.setdefault("MPLBACKEND", "Agg")
     if "COURSE_OUTPUT_DIR" not in os.environ:
-        shutil.rmtree(TEST_OUTPUT_DIR, ignore_errors=True)  # every run starts from nothing
+        shutil.rmtree(
+            TEST_OUTPUT_DIR, ignore_errors=True
+        )  # every run starts from nothing
         os.environ["COURSE_OUTPUT_DIR"] = str(TEST_OUTPUT_DIR)
 
 
@@ -52,7 +56,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     mode = "quick" if os.environ.get("COURSE_QUICK") == "1" else "full"
     terminalreporter.section(f"notebook wall times ({mode} mode)")
-    terminalreporter.write_line("(`make quick-budget` measures the same without the unit tests, and fails if over)")
+    terminalreporter.write_line(
+        "(`make quick-budget` measures the same without the unit tests, and fails if over)"
+    )
     for notebook, start in _notebook_start.items():
         seconds = _notebook_end[notebook] - start
         over = mode == "quick" and seconds > QUICK_BUDGET_S

@@ -18,7 +18,7 @@ import torchvision
 from torchvision import transforms
 
 from course_utils import config, data
-from course_utils.standin import build_standin
+from tools.standin import build_standin
 
 BATCH_SIZE = 128
 
@@ -36,10 +36,14 @@ def mnist_root() -> Path:
 def main() -> None:
     root = mnist_root()
     os.environ["COURSE_DATA_DIR"] = str(root)
-    device = torch.device("cpu")  # the DataLoader recipe runs on the CPU; compare like with like
+    device = torch.device(
+        "cpu"
+    )  # the DataLoader recipe runs on the CPU; compare like with like
 
     start = time.perf_counter()
-    dataset = torchvision.datasets.MNIST(str(root), train=True, transform=transforms.ToTensor())
+    dataset = torchvision.datasets.MNIST(
+        str(root), train=True, transform=transforms.ToTensor()
+    )
     loader = torch.utils.data.DataLoader(dataset, batch_size=BATCH_SIZE, shuffle=True)
     n_loader = sum(len(x) for x, _ in loader)
     loader_s = time.perf_counter() - start
@@ -52,10 +56,16 @@ def main() -> None:
     pass_s = time.perf_counter() - start
 
     assert n_loader == n_batches == len(dataset), (n_loader, n_batches, len(dataset))
-    print(f"data: {root} ({n_batches:,} training images), {torch.get_num_threads()} CPU threads")
+    print(
+        f"data: {root} ({n_batches:,} training images), {torch.get_num_threads()} CPU threads"
+    )
     print(f"DataLoader + ToTensor, one pass:       {loader_s:8.3f} s")
-    print(f"data.mnist (load once) + one pass:     {load_s + pass_s:8.3f} s  ({load_s:.3f} s load + {pass_s:.3f} s)")
-    print(f"speed-up, first epoch (load + pass):   {loader_s / (load_s + pass_s):8.1f}x")
+    print(
+        f"data.mnist (load once) + one pass:     {load_s + pass_s:8.3f} s  ({load_s:.3f} s load + {pass_s:.3f} s)"
+    )
+    print(
+        f"speed-up, first epoch (load + pass):   {loader_s / (load_s + pass_s):8.1f}x"
+    )
     print(f"speed-up, every later epoch (pass):    {loader_s / pass_s:8.1f}x")
 
 

@@ -42,12 +42,27 @@ from course_utils.device import get_device
 from course_utils.from_notebooks.dcgan import make_gan, sample, train_gan
 
 LATENT = 100
-REFERENCE = {"width": 16, "steps": 2814, "batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999)}
+REFERENCE = {
+    "width": 16,
+    "steps": 2814,
+    "batch_size": 64,
+    "lr": 2e-4,
+    "betas": (0.5, 0.999),
+}
 # keep in step with 04_dcgan's settings cell (the notebook passes the same values to train_gan)
 NOTEBOOK = {
-    "width": 16, "latent": 100, "layout": "original", "norm": "batch", "loss": "non-saturating", "steps": 2814,
-    "batch_size": 64, "lr": 4e-4, "betas": (0.5, 0.999), "real_label": 0.9, "ema_decay": 0.99,
-}  # fmt: skip
+    "width": 16,
+    "latent": 100,
+    "layout": "original",
+    "norm": "batch",
+    "loss": "non-saturating",
+    "steps": 2814,
+    "batch_size": 64,
+    "lr": 4e-4,
+    "betas": (0.5, 0.999),
+    "real_label": 0.9,
+    "ema_decay": 0.99,
+}
 SNAPSHOT_NOISE = 1000  # noise vectors the reference decodes every `--snapshot-every` steps (06's time-to-quality plot)
 
 
@@ -58,22 +73,39 @@ SNAPSHOT_NOISE = 1000  # noise vectors the reference decodes every `--snapshot-e
 def reference_generator(w: int) -> nn.Sequential:
     """z (N x 100 x 1 x 1) -> N x 1 x 28 x 28 in (0, 1)."""
     return nn.Sequential(
-        nn.ConvTranspose2d(LATENT, w * 8, 5, 1, 0, bias=False), nn.BatchNorm2d(w * 8), nn.ReLU(True),  # 1 -> 5
-        nn.ConvTranspose2d(w * 8, w * 4, 5, 1, 0, bias=False), nn.BatchNorm2d(w * 4), nn.ReLU(True),  # 5 -> 9
-        nn.ConvTranspose2d(w * 4, w * 2, 5, 2, 0, bias=False), nn.BatchNorm2d(w * 2), nn.ReLU(True),  # 9 -> 21
-        nn.ConvTranspose2d(w * 2, w, 5, 1, 0, bias=False), nn.BatchNorm2d(w), nn.ReLU(True),  # 21 -> 25
-        nn.ConvTranspose2d(w, 1, 4, 1, 0, bias=False), nn.Sigmoid(),  # 25 -> 28
-    )  # fmt: skip
+        nn.ConvTranspose2d(LATENT, w * 8, 5, 1, 0, bias=False),
+        nn.BatchNorm2d(w * 8),
+        nn.ReLU(True),  # 1 -> 5
+        nn.ConvTranspose2d(w * 8, w * 4, 5, 1, 0, bias=False),
+        nn.BatchNorm2d(w * 4),
+        nn.ReLU(True),  # 5 -> 9
+        nn.ConvTranspose2d(w * 4, w * 2, 5, 2, 0, bias=False),
+        nn.BatchNorm2d(w * 2),
+        nn.ReLU(True),  # 9 -> 21
+        nn.ConvTranspose2d(w * 2, w, 5, 1, 0, bias=False),
+        nn.BatchNorm2d(w),
+        nn.ReLU(True),  # 21 -> 25
+        nn.ConvTranspose2d(w, 1, 4, 1, 0, bias=False),
+        nn.Sigmoid(),  # 25 -> 28
+    )
 
 
 def reference_discriminator(w: int) -> nn.Sequential:
     """N x 1 x 28 x 28 in [0, 1] -> N x 1, the probability that each image is real."""
     return nn.Sequential(
-        nn.Conv2d(1, w, 4, 2, 1, bias=False), nn.LeakyReLU(),  # 28 -> 14
-        nn.Conv2d(w, w * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(w * 2), nn.LeakyReLU(),  # 14 -> 7
-        nn.Conv2d(w * 2, w * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(w * 4), nn.LeakyReLU(),  # 7 -> 3
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(w * 4, 1), nn.Sigmoid(),
-    )  # fmt: skip
+        nn.Conv2d(1, w, 4, 2, 1, bias=False),
+        nn.LeakyReLU(),  # 28 -> 14
+        nn.Conv2d(w, w * 2, 4, 2, 1, bias=False),
+        nn.BatchNorm2d(w * 2),
+        nn.LeakyReLU(),  # 14 -> 7
+        nn.Conv2d(w * 2, w * 4, 4, 2, 1, bias=False),
+        nn.BatchNorm2d(w * 4),
+        nn.LeakyReLU(),  # 7 -> 3
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(w * 4, 1),
+        nn.Sigmoid(),
+    )
 
 
 def reference_init(module: nn.Module) -> None:
@@ -105,7 +137,12 @@ def epochs(loader: torch.utils.data.DataLoader) -> Iterator:
 
 
 def train_reference(
-    pixels: torch.Tensor, device: torch.device, steps: int, width: int, snapshot_every: int, seed: int
+    pixels: torch.Tensor,
+    device: torch.device,
+    steps: int,
+    width: int,
+    snapshot_every: int,
+    seed: int,
 ) -> tuple[nn.Module, dict]:
     """The original recipe: sigmoid + BCELoss, DataLoader + ToTensor, data in [0, 1]; returns G and its snapshots.
 
@@ -113,15 +150,27 @@ def train_reference(
     BatchNorm in eval mode: uint8 pixels, with the step and the seconds since the start.
     """
     start = time.perf_counter()
-    noise = torch.randn(SNAPSHOT_NOISE, LATENT, 1, 1, device=device,
-                        generator=torch.Generator(device).manual_seed(seed))  # fmt: skip
+    noise = torch.randn(
+        SNAPSHOT_NOISE,
+        LATENT,
+        1,
+        1,
+        device=device,
+        generator=torch.Generator(device).manual_seed(seed),
+    )
     snapshots = {"pixels": [], "steps": [], "seconds": []}
     net_g = reference_generator(width).to(device).apply(reference_init)
     net_d = reference_discriminator(width).to(device).apply(reference_init)
     criterion = nn.BCELoss()
-    opt_g = torch.optim.Adam(net_g.parameters(), REFERENCE["lr"], betas=REFERENCE["betas"])
-    opt_d = torch.optim.Adam(net_d.parameters(), REFERENCE["lr"], betas=REFERENCE["betas"])
-    loader = torch.utils.data.DataLoader(PixelDataset(pixels), batch_size=REFERENCE["batch_size"], shuffle=True)
+    opt_g = torch.optim.Adam(
+        net_g.parameters(), REFERENCE["lr"], betas=REFERENCE["betas"]
+    )
+    opt_d = torch.optim.Adam(
+        net_d.parameters(), REFERENCE["lr"], betas=REFERENCE["betas"]
+    )
+    loader = torch.utils.data.DataLoader(
+        PixelDataset(pixels), batch_size=REFERENCE["batch_size"], shuffle=True
+    )
     batches = epochs(loader)
     for step in training.tqdm(range(1, steps + 1), desc=f"reference w{width}"):
         real = next(batches)[0].to(device)
@@ -130,7 +179,9 @@ def train_reference(
         err_real = criterion(net_d(real).view(-1), torch.ones(n, device=device))
         err_real.backward()
         fake = net_g(torch.randn(n, LATENT, 1, 1, device=device))
-        err_fake = criterion(net_d(fake.detach()).view(-1), torch.zeros(n, device=device))
+        err_fake = criterion(
+            net_d(fake.detach()).view(-1), torch.zeros(n, device=device)
+        )
         err_fake.backward()
         opt_d.step()
         net_g.zero_grad()
@@ -138,7 +189,9 @@ def train_reference(
         opt_g.step()
         if step % snapshot_every == 0 or step == steps:
             with torch.no_grad():
-                snapshots["pixels"].append(data.to_pixels(net_g.eval()(noise), (0, 1)).cpu())
+                snapshots["pixels"].append(
+                    data.to_pixels(net_g.eval()(noise), (0, 1)).cpu()
+                )
             net_g.train()
             snapshots["steps"].append(step)
             snapshots["seconds"].append(time.perf_counter() - start)
@@ -146,10 +199,19 @@ def train_reference(
 
 
 @torch.no_grad()
-def draw_reference(net_g: nn.Module, n: int, device: torch.device, train_mode: bool, seed: int) -> torch.Tensor:
+def draw_reference(
+    net_g: nn.Module, n: int, device: torch.device, train_mode: bool, seed: int
+) -> torch.Tensor:
     """n samples as uint8 pixels, with BatchNorm on batch statistics (train_mode) or running ones."""
     net_g.train(train_mode)
-    z = torch.randn(n, LATENT, 1, 1, device=device, generator=torch.Generator(device).manual_seed(seed))
+    z = torch.randn(
+        n,
+        LATENT,
+        1,
+        1,
+        device=device,
+        generator=torch.Generator(device).manual_seed(seed),
+    )
     return data.to_pixels(torch.cat([net_g(chunk) for chunk in z.split(1000)]), (0, 1))
 
 
@@ -160,16 +222,33 @@ def draw_reference(net_g: nn.Module, n: int, device: torch.device, train_mode: b
 def train_notebook(images: torch.Tensor, steps: int, seed: int) -> nn.Module:
     """04_dcgan's training run (train_gan with the notebook's settings); returns the averaged generator."""
     generator, discriminator = make_gan(
-        NOTEBOOK["width"], NOTEBOOK["latent"], images.device, NOTEBOOK["layout"], NOTEBOOK["norm"]
+        NOTEBOOK["width"],
+        NOTEBOOK["latent"],
+        images.device,
+        NOTEBOOK["layout"],
+        NOTEBOOK["norm"],
     )
     average = copy.deepcopy(generator)
-    fixed_noise = torch.randn(1000, NOTEBOOK["latent"], device=images.device)  # as the notebook draws it
+    fixed_noise = torch.randn(
+        1000, NOTEBOOK["latent"], device=images.device
+    )  # as the notebook draws it
     train_gan(
-        generator, discriminator, average, images, steps=steps, batch_size=NOTEBOOK["batch_size"],
-        lr=NOTEBOOK["lr"], lr_d=NOTEBOOK["lr"], betas=NOTEBOOK["betas"], loss=NOTEBOOK["loss"],
-        real_label=NOTEBOOK["real_label"], ema_decay=NOTEBOOK["ema_decay"], seed=seed, log_every=steps,
+        generator,
+        discriminator,
+        average,
+        images,
+        steps=steps,
+        batch_size=NOTEBOOK["batch_size"],
+        lr=NOTEBOOK["lr"],
+        lr_d=NOTEBOOK["lr"],
+        betas=NOTEBOOK["betas"],
+        loss=NOTEBOOK["loss"],
+        real_label=NOTEBOOK["real_label"],
+        ema_decay=NOTEBOOK["ema_decay"],
+        seed=seed,
+        log_every=steps,
         fixed_noise=fixed_noise,
-    )  # fmt: skip
+    )
     return average  # its BatchNorm statistics recomputed for the averaged weights by the last snapshot
 
 
@@ -177,50 +256,107 @@ def notebook_checkpoint(device: torch.device) -> tuple[nn.Module, dict]:
     """The averaged generator 04_dcgan saved in COURSE_OUTPUT_DIR/checkpoints/dcgan.pt, and its record."""
     record_path = training.checkpoint_path("dcgan").with_suffix(".json")
     if not record_path.exists():
-        raise SystemExit(f"no {record_path}: run notebooks/04_dcgan.ipynb first (same COURSE_OUTPUT_DIR)")
+        raise SystemExit(
+            f"no {record_path}: run notebooks/04_dcgan.ipynb first (same COURSE_OUTPUT_DIR)"
+        )
     settings = json.loads(record_path.read_text())["fingerprint"]["settings"]
-    generator, _ = make_gan(settings["width"], settings["latent"], device, settings["layout"], settings["norm"])
-    record = training.load_checkpoint(generator, "dcgan")  # a CheckpointError names any key or shape mismatch
+    generator, _ = make_gan(
+        settings["width"],
+        settings["latent"],
+        device,
+        settings["layout"],
+        settings["norm"],
+    )
+    record = training.load_checkpoint(
+        generator, "dcgan"
+    )  # a CheckpointError names any key or shape mismatch
     return generator, {**record, "settings": settings}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reference-steps", type=int, default=REFERENCE["steps"])
     parser.add_argument("--notebook-steps", type=int, default=NOTEBOOK["steps"])
-    parser.add_argument("--skip-reference", action="store_true", help="train only the notebook's DCGAN")
-    parser.add_argument("--skip-notebook", action="store_true", help="train only the reference")
-    parser.add_argument("--notebook-checkpoint", action="store_true",
-                        help="score the generator 04_dcgan saved instead of training the notebook's DCGAN")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0, help="seed of both training runs and of the sampling noise")
-    parser.add_argument("--snapshot-every", type=int, default=200, help="reference steps between two snapshots")
+    parser.add_argument(
+        "--skip-reference", action="store_true", help="train only the notebook's DCGAN"
+    )
+    parser.add_argument(
+        "--skip-notebook", action="store_true", help="train only the reference"
+    )
+    parser.add_argument(
+        "--notebook-checkpoint",
+        action="store_true",
+        help="score the generator 04_dcgan saved instead of training the notebook's DCGAN",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of both training runs and of the sampling noise",
+    )
+    parser.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=200,
+        help="reference steps between two snapshots",
+    )
     args = parser.parse_args()
     device = get_device()
     judge = classifier.judge(device)
     train_01, _ = data.mnist("train", device=device)
     test, _ = data.mnist("test", device=device)
     n = outputs.sample_count()
-    print(f"device {device} · {len(train_01):,} training images · {len(test):,} held-out test images"
-          f" · {n:,} samples per model · judge test accuracy {judge.test_accuracy:.3f}")  # fmt: skip
+    print(
+        f"device {device} · {len(train_01):,} training images · {len(test):,} held-out test images"
+        f" · {n:,} samples per model · judge test accuracy {judge.test_accuracy:.3f}"
+    )
 
     rows = []  # (name, train seconds, steps, uint8 samples)
     if not args.skip_reference:
         training.set_seed(args.seed)
         start = time.perf_counter()
-        net_g, snapshots = train_reference(data.to_pixels(train_01).cpu(), device, args.reference_steps,
-                                           REFERENCE["width"], args.snapshot_every, args.seed)  # fmt: skip
+        net_g, snapshots = train_reference(
+            data.to_pixels(train_01).cpu(),
+            device,
+            args.reference_steps,
+            REFERENCE["width"],
+            args.snapshot_every,
+            args.seed,
+        )
         seconds = time.perf_counter() - start
-        training.save_atomic({**snapshots, "pixels": torch.stack(snapshots["pixels"])},
-                             config.output_path("benchmarks", "dcgan_reference_snapshots.pt"))  # fmt: skip
+        training.save_atomic(
+            {**snapshots, "pixels": torch.stack(snapshots["pixels"])},
+            config.output_path("benchmarks", "dcgan_reference_snapshots.pt"),
+        )
         for mode, train_mode in [("BN train mode", True), ("BN eval mode", False)]:
             samples = draw_reference(net_g, n, device, train_mode, args.seed)
-            rows.append((f"reference w{REFERENCE['width']}, {mode}", seconds, args.reference_steps, samples))
-    z = torch.randn(n, LATENT, device=device, generator=torch.Generator(device).manual_seed(args.seed))
+            rows.append(
+                (
+                    f"reference w{REFERENCE['width']}, {mode}",
+                    seconds,
+                    args.reference_steps,
+                    samples,
+                )
+            )
+    z = torch.randn(
+        n,
+        LATENT,
+        device=device,
+        generator=torch.Generator(device).manual_seed(args.seed),
+    )
     if args.notebook_checkpoint:
         average, record = notebook_checkpoint(device)
         name = f"notebook checkpoint w{record['settings']['width']}"
-        rows.append((name, record["train_seconds"], record["settings"]["steps"],
-                     data.to_pixels(sample(average, z), (-1, 1))))  # fmt: skip
+        rows.append(
+            (
+                name,
+                record["train_seconds"],
+                record["settings"]["steps"],
+                data.to_pixels(sample(average, z), (-1, 1)),
+            )
+        )
     elif not args.skip_notebook:
         training.set_seed(args.seed)
         images, _ = data.mnist("train", device=device, value_range=(-1, 1))
@@ -228,21 +364,44 @@ def main() -> None:
         average = train_notebook(images, args.notebook_steps, args.seed)
         seconds = time.perf_counter() - start
         name = f"notebook w{NOTEBOOK['width']}, averaged G"
-        rows.append((name, seconds, args.notebook_steps, data.to_pixels(sample(average, z), (-1, 1))))
+        rows.append(
+            (
+                name,
+                seconds,
+                args.notebook_steps,
+                data.to_pixels(sample(average, z), (-1, 1)),
+            )
+        )
     vae_path = config.output_path("samples", "vae_conv.pt")
     if vae_path.exists():
-        rows.append(("conv VAE (03 samples file)", float("nan"), 0, outputs.load_samples("vae_conv")))
+        rows.append(
+            (
+                "conv VAE (03 samples file)",
+                float("nan"),
+                0,
+                outputs.load_samples("vae_conv"),
+            )
+        )
 
-    print(f"\n{'model':<32} {'seconds':>8} {'steps':>6} {'judge-FID':>9} {'coverage':>8} {'max/min':>8}"
-          f" {'min class':>9} {'confidence':>10}")  # fmt: skip
+    print(
+        f"\n{'model':<32} {'seconds':>8} {'steps':>6} {'judge-FID':>9} {'coverage':>8} {'max/min':>8}"
+        f" {'min class':>9} {'confidence':>10}"
+    )
     results = []
     for name, seconds, steps, samples in rows:
         r = scores.judge_report(samples, test, judge)
         results.append({"model": name, "train_seconds": seconds, "steps": steps, **r})
-        print(f"{name:<32} {seconds:>8.1f} {steps:>6} {r['fid']:>9.2f} {r['coverage']:>8} {r['class_ratio']:>8.2f}"
-              f" {r['min_class_fraction']:>9.1%} {r['confidence']:>10.3f}")  # fmt: skip
+        print(
+            f"{name:<32} {seconds:>8.1f} {steps:>6} {r['fid']:>9.2f} {r['coverage']:>8} {r['class_ratio']:>8.2f}"
+            f" {r['min_class_fraction']:>9.1%} {r['confidence']:>10.3f}"
+        )
     out = config.output_path("benchmarks", "dcgan.json")
-    out.write_text(json.dumps({"data_source": data.source(), "device": str(device), "rows": results}, indent=1))
+    out.write_text(
+        json.dumps(
+            {"data_source": data.source(), "device": str(device), "rows": results},
+            indent=1,
+        )
+    )
     print(f"wrote {out}")
 
 

@@ -29,12 +29,23 @@ import torch
 from benchmarks.validation import split as validation_split
 from course_utils import classifier, config, data, scores, training
 from course_utils.device import get_device
-from course_utils.from_notebooks.dcgan import make_gan, recompute_batchnorm, sample, train_step, update_average
+from course_utils.from_notebooks.dcgan import (
+    make_gan,
+    recompute_batchnorm,
+    sample,
+    train_step,
+    update_average,
+)
 
 BASE = {
-    "layout": "original", "norm": "batch", "width": 16, "loss": "non-saturating", "lr": 2e-4, "batch_size": 64,
+    "layout": "original",
+    "norm": "batch",
+    "width": 16,
+    "loss": "non-saturating",
+    "lr": 2e-4,
+    "batch_size": 64,
     "steps": 2814,
-}  # fmt: skip
+}
 VARIANTS = {  # name: what changes from BASE (04's table); the doubling rows also run for twice the steps
     "original": {},
     "doubling": {"layout": "doubling", "steps": 5628},
@@ -44,7 +55,11 @@ VARIANTS = {  # name: what changes from BASE (04's table); the doubling rows als
     "lr 4e-4": {"lr": 4e-4},  # Adam's learning rate, for both networks
     "lr 8e-4": {"lr": 8e-4},
     "lr 6e-4": {"lr": 6e-4},
-    "batch 32": {"lr": 4e-4, "batch_size": 32, "steps": 4500},  # half the batch, about the same training time
+    "batch 32": {
+        "lr": 4e-4,
+        "batch_size": 32,
+        "steps": 4500,
+    },  # half the batch, about the same training time
 }
 SAMPLES = 2000
 DECAYS = (0.99, 0.999)  # generator averages scored alongside G
@@ -52,29 +67,47 @@ DECAYS = (0.99, 0.999)  # generator averages scored alongside G
 
 def score(generator, validation, judge, seed) -> dict:
     noise = torch.Generator(validation.device).manual_seed(seed)
-    z = torch.randn(SAMPLES, generator.latent, device=validation.device, generator=noise)
-    report = scores.judge_report(data.to_pixels(sample(generator, z), (-1, 1)), validation, judge)
-    return {k: report[k] for k in ("fid", "confidence", "min_class_fraction", "class_ratio")}
+    z = torch.randn(
+        SAMPLES, generator.latent, device=validation.device, generator=noise
+    )
+    report = scores.judge_report(
+        data.to_pixels(sample(generator, z), (-1, 1)), validation, judge
+    )
+    return {
+        k: report[k] for k in ("fid", "confidence", "min_class_fraction", "class_ratio")
+    }
 
 
-def run(name: str, settings: dict, seed: int, train, validation, judge, score_every: int) -> list[dict]:
+def run(
+    name: str, settings: dict, seed: int, train, validation, judge, score_every: int
+) -> list[dict]:
     """One training run, 04's train_step in a loop, scored every `score_every` steps on G and on its averages."""
     training.set_seed(seed)
-    generator, discriminator = make_gan(settings["width"], 100, train.device, settings["layout"], settings["norm"])
+    generator, discriminator = make_gan(
+        settings["width"], 100, train.device, settings["layout"], settings["norm"]
+    )
     averages = {decay: copy.deepcopy(generator) for decay in DECAYS}
     opt_g = torch.optim.Adam(generator.parameters(), settings["lr"], betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), settings["lr"], betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(
+        discriminator.parameters(), settings["lr"], betas=(0.5, 0.999)
+    )
     batches = data.endless_batches(
-        train, batch_size=settings["batch_size"], generator=torch.Generator().manual_seed(seed)
+        train,
+        batch_size=settings["batch_size"],
+        generator=torch.Generator().manual_seed(seed),
     )
     rows, seconds = [], 0.0
     for step in range(1, settings["steps"] + 1):
         start = time.perf_counter()
         generator.train()
-        train_step(generator, discriminator, opt_g, opt_d, next(batches), settings["loss"], 0.9)
+        train_step(
+            generator, discriminator, opt_g, opt_d, next(batches), settings["loss"], 0.9
+        )
         for decay, average in averages.items():
             update_average(average, generator, step - 1, decay)
-        seconds += time.perf_counter() - start  # training time only: the scoring below is not counted
+        seconds += (
+            time.perf_counter() - start
+        )  # training time only: the scoring below is not counted
         if step % score_every and step != settings["steps"]:
             continue
         row = {
@@ -100,10 +133,14 @@ def run(name: str, settings: dict, seed: int, train, validation, judge, score_ev
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", nargs="*", default=list(VARIANTS))
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1])
-    parser.add_argument("--steps", type=int, default=None, help="override every variant's step budget")
+    parser.add_argument(
+        "--steps", type=int, default=None, help="override every variant's step budget"
+    )
     parser.add_argument("--score-every", type=int, default=938)
     parser.add_argument("--validation", type=int, default=1000)
     args = parser.parse_args()
@@ -113,12 +150,20 @@ def main() -> None:
     out = config.output_path("benchmarks", "dcgan_variants.json")
     results = json.loads(out.read_text()) if out.exists() else []
     for name in args.only:
-        settings = {**BASE, **VARIANTS[name], **({"steps": args.steps} if args.steps else {})}
+        settings = {
+            **BASE,
+            **VARIANTS[name],
+            **({"steps": args.steps} if args.steps else {}),
+        }
         for seed in args.seeds:
             rows = run(name, settings, seed, train, validation, judge, args.score_every)
-            results = [r for r in results if (r["variant"], r["seed"]) != (name, seed)] + rows
+            results = [
+                r for r in results if (r["variant"], r["seed"]) != (name, seed)
+            ] + rows
             out.write_text(json.dumps(results, indent=1))
-    real = scores.fid(data.to_pixels(train[: len(validation)], (-1, 1)), validation, judge)
+    real = scores.fid(
+        data.to_pixels(train[: len(validation)], (-1, 1)), validation, judge
+    )
     print(f"real training digits vs validation (same size): judge-FID {real:.2f}")
 
 

@@ -41,7 +41,10 @@ from course_utils.from_notebooks import vae_mnist
 
 REFERENCE_STEPS = 4680  # 10 epochs of 60,000 images at batch 128
 REFERENCE_BATCH = 128
-NOTEBOOK_STEPS = {"mlp": 3750, "conv": 3250}  # MLP_STEPS and CONV_STEPS of the notebook (full mode)
+NOTEBOOK_STEPS = {
+    "mlp": 3750,
+    "conv": 3250,
+}  # MLP_STEPS and CONV_STEPS of the notebook (full mode)
 VALIDATION_IMAGES = 500  # as in the notebook
 
 
@@ -62,10 +65,14 @@ class ReferenceVAE(nn.Module):
     def decode_probs(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:  # logits, for the shared evaluation
+    def decode(
+        self, z: torch.Tensor
+    ) -> torch.Tensor:  # logits, for the shared evaluation
         return self.fc4(F.relu(self.fc3(z))).view(-1, 1, 28, 28)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         mu, logvar = self.encode(x)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
         return self.decode_probs(z), mu, logvar
@@ -76,9 +83,13 @@ def reference_dataset(count: int) -> torch.utils.data.Dataset:
     ToTensor reads them from COURSE_DATA_DIR; without its files, the same images as PIL images."""
     root = config.data_dir()
     if (Path(root) / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
-        mnist = torchvision.datasets.MNIST(root, train=True, transform=transforms.ToTensor(), download=False)
+        mnist = torchvision.datasets.MNIST(
+            root, train=True, transform=transforms.ToTensor(), download=False
+        )
         return torch.utils.data.Subset(mnist, range(count))
-    print("No torchvision MNIST files in COURSE_DATA_DIR: the reference reads the same digits as PIL images.")
+    print(
+        "No torchvision MNIST files in COURSE_DATA_DIR: the reference reads the same digits as PIL images."
+    )
     images, labels = data.mnist("train", device="cpu", limit=count)
     pixels = data.to_pixels(images)
     to_tensor = transforms.ToTensor()
@@ -95,7 +106,9 @@ def reference_dataset(count: int) -> torch.utils.data.Dataset:
 
 
 def train_reference(model: ReferenceVAE, steps: int, train_count: int) -> None:
-    loader = torch.utils.data.DataLoader(reference_dataset(train_count), batch_size=REFERENCE_BATCH, shuffle=True)
+    loader = torch.utils.data.DataLoader(
+        reference_dataset(train_count), batch_size=REFERENCE_BATCH, shuffle=True
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     step = 0
     while step < steps:
@@ -112,18 +125,30 @@ def train_reference(model: ReferenceVAE, steps: int, train_count: int) -> None:
 
 
 # ----- the classic FC 512/256 layers, put back into the notebook's conv VAE -----
-def conv_vae_with_fc(latent: int = 20, channels: tuple[int, int] = (32, 64)) -> vae_mnist.ConvVAE:
+def conv_vae_with_fc(
+    latent: int = 20, channels: tuple[int, int] = (32, 64)
+) -> vae_mnist.ConvVAE:
     """The notebook's ConvVAE with FC 512 -> FC 256 between the convolutions and the code, mirrored
     (FC 256 -> FC 512) in the decoder: the classic recipe's layers, which the notebook leaves out."""
     model = vae_mnist.ConvVAE(latent, channels)
     flat = channels[1] * 7 * 7
     *convolutions, _ = model.encoder  # drop the linear layer to the code
     model.encoder = nn.Sequential(
-        *convolutions, nn.Linear(flat, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 2 * latent)
+        *convolutions,
+        nn.Linear(flat, 512),
+        nn.ReLU(),
+        nn.Linear(512, 256),
+        nn.ReLU(),
+        nn.Linear(256, 2 * latent),
     )
     _, *transposed = model.decoder  # drop the linear layer from the code
     model.decoder = nn.Sequential(
-        nn.Linear(latent, 256), nn.ReLU(), nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, flat), *transposed
+        nn.Linear(latent, 256),
+        nn.ReLU(),
+        nn.Linear(256, 512),
+        nn.ReLU(),
+        nn.Linear(512, flat),
+        *transposed,
     )
     return model
 
@@ -137,23 +162,50 @@ def test_neg_elbo(model: nn.Module, images: torch.Tensor) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
-        "--only", nargs="+", choices=["reference", "mlp", "conv", "conv_fc"], default=["reference", "mlp", "conv"],
+        "--only",
+        nargs="+",
+        choices=["reference", "mlp", "conv", "conv_fc"],
+        default=["reference", "mlp", "conv"],
         help="runs, in this order (conv_fc: the conv VAE with the classic FC 512/256 layers)",
-    )  # fmt: skip
+    )
     parser.add_argument("--reference-steps", type=int, default=REFERENCE_STEPS)
-    parser.add_argument("--mlp-steps", type=int, default=NOTEBOOK_STEPS["mlp"], help="notebook MLP VAE steps")
-    parser.add_argument("--conv-steps", type=int, default=NOTEBOOK_STEPS["conv"], help="conv VAE steps (and conv_fc)")
-    parser.add_argument("--batch-size", type=int, default=128, help="the notebook's models")
-    parser.add_argument("--lr", type=float, default=2e-3, help="peak of the one-cycle schedule (notebook's models)")
-    parser.add_argument("--log-every", type=int, default=250, help="steps between validation scores")
+    parser.add_argument(
+        "--mlp-steps",
+        type=int,
+        default=NOTEBOOK_STEPS["mlp"],
+        help="notebook MLP VAE steps",
+    )
+    parser.add_argument(
+        "--conv-steps",
+        type=int,
+        default=NOTEBOOK_STEPS["conv"],
+        help="conv VAE steps (and conv_fc)",
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=128, help="the notebook's models"
+    )
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=2e-3,
+        help="peak of the one-cycle schedule (notebook's models)",
+    )
+    parser.add_argument(
+        "--log-every", type=int, default=250, help="steps between validation scores"
+    )
     parser.add_argument("--validation-images", type=int, default=VALIDATION_IMAGES)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
     images, _ = data.mnist("train", device="cpu")
-    train_images, validation_images = images[: -args.validation_images], images[-args.validation_images :]
+    train_images, validation_images = (
+        images[: -args.validation_images],
+        images[-args.validation_images :],
+    )
     test_images, _ = data.mnist("test", device="cpu")
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads; data from {config.data_dir()}: "
@@ -163,22 +215,34 @@ def main() -> None:
     def notebook_run(steps: int) -> callable:
         def run(model: nn.Module) -> int:
             vae_mnist.train_vae(
-                model, train_images, validation_images, steps=steps, batch_size=args.batch_size, lr=args.lr,
-                seed=args.seed, log_every=args.log_every,
-            )  # fmt: skip
+                model,
+                train_images,
+                validation_images,
+                steps=steps,
+                batch_size=args.batch_size,
+                lr=args.lr,
+                seed=args.seed,
+                log_every=args.log_every,
+            )
             return steps
 
         return run
 
     runs = {
-        "reference": lambda m: train_reference(m, args.reference_steps, len(train_images)) or args.reference_steps,
+        "reference": lambda m: (
+            train_reference(m, args.reference_steps, len(train_images))
+            or args.reference_steps
+        ),
         "mlp": notebook_run(args.mlp_steps),
         "conv": notebook_run(args.conv_steps),
         "conv_fc": notebook_run(args.conv_steps),
     }
     models = {
-        "reference": ReferenceVAE, "mlp": vae_mnist.MLPVAE, "conv": vae_mnist.ConvVAE, "conv_fc": conv_vae_with_fc,
-    }  # fmt: skip
+        "reference": ReferenceVAE,
+        "mlp": vae_mnist.MLPVAE,
+        "conv": vae_mnist.ConvVAE,
+        "conv_fc": conv_vae_with_fc,
+    }
     rows = []
     for name in args.only:
         torch.manual_seed(args.seed)
@@ -210,7 +274,9 @@ def main() -> None:
             continue
         ratio = seconds / reference[2]
         verdict = "met" if met else "NOT met"
-        print(f"{name}: {nats - reference[3]:+.2f} nats, {ratio:.2f}x the time; target ({goal}): {verdict}")
+        print(
+            f"{name}: {nats - reference[3]:+.2f} nats, {ratio:.2f}x the time; target ({goal}): {verdict}"
+        )
 
 
 if __name__ == "__main__":

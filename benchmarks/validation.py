@@ -15,5 +15,7 @@ def split(size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """(training images in [-1, 1] without the last `size`, those last `size` as uint8 pixels); prints the counts."""
     images, _ = data.mnist("train", device=device, value_range=(-1, 1))
     train, validation = images[:-size], data.to_pixels(images[-size:], (-1, 1))
-    print(f"{data.source()}: {len(train):,} training images, {len(validation):,} validation images")
+    print(
+        f"{data.source()}: {len(train):,} training images, {len(validation):,} validation images"
+    )
     return train, validation

@@ -23,7 +23,9 @@ from course_utils.from_notebooks.wgan import gp_critic_step, make_conv_wgan, tra
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--lr", nargs="+", type=float, default=[1e-4, 5e-4])
     parser.add_argument("--steps", type=int, default=1600)
     parser.add_argument("--every", type=int, default=200)
@@ -37,17 +39,34 @@ def main() -> None:
     for lr in args.lr:
         training.set_seed(args.seed)
         generator, critic = make_conv_wgan(args.width, 100, device)
-        noise = torch.randn(2000, 100, generator=torch.Generator().manual_seed(args.seed)).to(device)
+        noise = torch.randn(
+            2000, 100, generator=torch.Generator().manual_seed(args.seed)
+        ).to(device)
         run = train_wgan(
-            generator, critic, train, critic_step=functools.partial(gp_critic_step, gp_lambda=10.0),
-            critic_optimizer=torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.9)),
-            g_optimizer=torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.9)),
-            fixed_noise=noise, steps=args.steps, snapshot_every=args.every, seed=args.seed, desc=f"lr {lr:g}",
-        )  # fmt: skip
+            generator,
+            critic,
+            train,
+            critic_step=functools.partial(gp_critic_step, gp_lambda=10.0),
+            critic_optimizer=torch.optim.Adam(
+                critic.parameters(), lr=lr, betas=(0.5, 0.9)
+            ),
+            g_optimizer=torch.optim.Adam(
+                generator.parameters(), lr=lr, betas=(0.5, 0.9)
+            ),
+            fixed_noise=noise,
+            steps=args.steps,
+            snapshot_every=args.every,
+            seed=args.seed,
+            desc=f"lr {lr:g}",
+        )
         snapshots = run["snapshots"]
-        for step, seconds, pixels in zip(snapshots["steps"], snapshots["seconds"], snapshots["pixels"], strict=True):
+        for step, seconds, pixels in zip(
+            snapshots["steps"], snapshots["seconds"], snapshots["pixels"], strict=True
+        ):
             fid = scores.fid(pixels, validation, judge)
-            print(f"lr {lr:g}  step {step:>5}  {seconds:6.0f} s  validation judge-FID {fid:7.1f}")
+            print(
+                f"lr {lr:g}  step {step:>5}  {seconds:6.0f} s  validation judge-FID {fid:7.1f}"
+            )
 
 
 if __name__ == "__main__":

@@ -1,10 +1,20 @@
 """Helpers shared by the course notebooks (README, "Repository layout" and "Contract").
 
 Import the modules you need explicitly, e.g. ``from course_utils import data, viz``.
-Importing has no side effects: nothing is seeded, downloaded or printed.
+Importing has no side effects: nothing is seeded, downloaded or printed. The course's tooling
+(build, slides, export) lives in the repository's ``tools/`` folder, not here.
 """
 
 __all__ = [
-    "bootstrap", "build", "classifier", "config", "data", "device", "exercises", "explore", "export",
-    "from_notebooks", "outputs", "scores", "standin", "training", "viz",
-]  # fmt: skip
+    "classifier",
+    "config",
+    "data",
+    "device",
+    "exercises",
+    "explore",
+    "from_notebooks",
+    "outputs",
+    "scores",
+    "training",
+    "viz",
+]

@@ -16,7 +16,13 @@ from torch import nn
 
 from course_utils import config, data
 from course_utils.device import get_device
-from course_utils.training import RunningAverage, checkpoint_path, save_atomic, tqdm, train_or_load
+from course_utils.training import (
+    RunningAverage,
+    checkpoint_path,
+    save_atomic,
+    tqdm,
+    train_or_load,
+)
 
 JUDGE_STEPS = {"full": 1500, "quick": 200}
 JUDGE_BATCH = 128
@@ -31,10 +37,16 @@ class Judge(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 16 x 14 x 14
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 32 x 7 x 7
-            nn.Flatten(), nn.Linear(32 * 7 * 7, FEATURES), nn.ReLU(),
-        )  # fmt: skip
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # 16 x 14 x 14
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # 32 x 7 x 7
+            nn.Flatten(),
+            nn.Linear(32 * 7 * 7, FEATURES),
+            nn.ReLU(),
+        )
         self.head = nn.Linear(FEATURES, 10)
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
@@ -48,15 +60,27 @@ def _shift(images: torch.Tensor, max_shift: int = 2) -> torch.Tensor:
     """Augmentation: translate the whole batch by up to max_shift pixels (zero padding)."""
     dx, dy = torch.randint(-max_shift, max_shift + 1, (2,)).tolist()
     padded = F.pad(images, (max_shift,) * 4)
-    return padded[..., max_shift + dy : max_shift + dy + 28, max_shift + dx : max_shift + dx + 28]
+    return padded[
+        ..., max_shift + dy : max_shift + dy + 28, max_shift + dx : max_shift + dx + 28
+    ]
 
 
-def _train_judge(model: Judge, images: torch.Tensor, labels: torch.Tensor, steps: int) -> dict[str, Any]:
-    optimizer = torch.optim.Adam(model.parameters(), lr=JUDGE_LR)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=JUDGE_LR, total_steps=steps)
-    generator = torch.Generator().manual_seed(JUDGE_SEED)
+def _train_judge(
+    model: Judge,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    steps: int,
+    batch_size: int = JUDGE_BATCH,
+    lr: float = JUDGE_LR,
+    seed: int = JUDGE_SEED,
+) -> dict[str, Any]:
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=lr, total_steps=steps
+    )
+    generator = torch.Generator().manual_seed(seed)
     meter = RunningAverage()
-    batches = data.endless_batches(images, labels, JUDGE_BATCH, generator=generator)
+    batches = data.endless_batches(images, labels, batch_size, generator=generator)
     for _ in tqdm(range(steps), desc="training the judge", leave=False):
         x, y = next(batches)
         loss = F.cross_entropy(model(_shift(x)), y)
@@ -81,14 +105,11 @@ def judge(device: torch.device | str | None = None) -> Judge:
     device = get_device() if device is None else torch.device(device)
     images, labels = data.mnist("train", device=device)
     steps = JUDGE_STEPS["quick" if config.quick() else "full"]
-    settings = {"steps": steps, "batch_size": JUDGE_BATCH, "lr": JUDGE_LR, "seed": JUDGE_SEED}
-    with torch.random.fork_rng():  # the same judge in every notebook, and the caller's random state untouched
+    # the same judge in every notebook, and the caller's random state untouched
+    with torch.random.fork_rng():
         torch.manual_seed(JUDGE_SEED)
         model = Judge().to(device)
-        record = train_or_load(
-            model, "judge", lambda: _train_judge(model, images, labels, steps),
-            settings=settings, data=images, code=[_train_judge, _shift],
-        )  # fmt: skip
+        record = train_or_load("judge", _train_judge, model, images, labels, steps)
     if "test_accuracy" not in record:
         record["test_accuracy"] = accuracy(model, *data.mnist("test", device=device))
         save_atomic(record, checkpoint_path("judge").with_suffix(".json"))
@@ -107,12 +128,18 @@ def as_judge_input(images: torch.Tensor, device: torch.device | str) -> torch.Te
 
 
 @torch.no_grad()
-def _apply(fn: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, model: Judge,
-           batch_size: int = 1000) -> torch.Tensor:  # fmt: skip
+def _apply(
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    images: torch.Tensor,
+    model: Judge,
+    batch_size: int = 1000,
+) -> torch.Tensor:
     """fn (a method of the judge) on all images, in batches on the judge's device; result on the CPU."""
     device = next(model.parameters()).device
     starts = range(0, len(images), batch_size)
-    return torch.cat([fn(as_judge_input(images[i : i + batch_size], device)).cpu() for i in starts])
+    return torch.cat(
+        [fn(as_judge_input(images[i : i + batch_size], device)).cpu() for i in starts]
+    )
 
 
 def features(images: torch.Tensor, model: Judge) -> np.ndarray:

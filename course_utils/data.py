@@ -53,7 +53,9 @@ def mnist(
         digits = list(digits)
         bad = [d for d in digits if d not in range(10)]
         if bad or not digits:
-            raise ValueError(f"digits={digits}: expected a non-empty list of digits 0-9")
+            raise ValueError(
+                f"digits={digits}: expected a non-empty list of digits 0-9"
+            )
     if limit is not None and limit <= 0:
         raise ValueError(f"limit={limit}: expected a positive number of images")
 
@@ -82,15 +84,25 @@ def batches(
     """
     n = len(images)
     if n == 0:
-        raise ValueError("batches() got no images: expected a tensor with at least one image")
+        raise ValueError(
+            "batches() got no images: expected a tensor with at least one image"
+        )
     if batch_size <= 0:
         raise ValueError(f"batch_size={batch_size}: expected a positive integer")
     if labels is not None and len(labels) != n:
-        raise ValueError(f"{n} images but {len(labels)} labels: expected one label per image")
-    order = torch.randperm(n, generator=generator).to(images.device) if shuffle else None
+        raise ValueError(
+            f"{n} images but {len(labels)} labels: expected one label per image"
+        )
+    order = (
+        torch.randperm(n, generator=generator).to(images.device) if shuffle else None
+    )
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
-        index = order[start : start + batch_size] if shuffle else slice(start, start + batch_size)
+        index = (
+            order[start : start + batch_size]
+            if shuffle
+            else slice(start, start + batch_size)
+        )
         yield images[index] if labels is None else (images[index], labels[index])
 
 
@@ -110,9 +122,18 @@ def endless_batches(
             x = next(batches)
     """
     if batch_size > len(images):
-        raise ValueError(f"batch_size={batch_size} but only {len(images)} images: no full batch can be drawn")
+        raise ValueError(
+            f"batch_size={batch_size} but only {len(images)} images: no full batch can be drawn"
+        )
     while True:
-        yield from batches(images, labels, batch_size, shuffle=True, generator=generator, drop_last=True)
+        yield from batches(
+            images,
+            labels,
+            batch_size,
+            shuffle=True,
+            generator=generator,
+            drop_last=True,
+        )
 
 
 def source() -> str:
@@ -139,14 +160,18 @@ def _describe_source(root: str, offline: bool) -> str:
 
 def _published_archives() -> list[tuple[str, str]]:
     """(file name, md5) of the four MNIST archives torchvision downloads and keeps in MNIST/raw."""
-    return [(Path(file).name, md5) for file, md5 in torchvision.datasets.MNIST.resources]
+    return [
+        (Path(file).name, md5) for file, md5 in torchvision.datasets.MNIST.resources
+    ]
 
 
 def _md5(path: Path) -> str | None:
     return hashlib.md5(path.read_bytes()).hexdigest() if path.exists() else None
 
 
-def from_pixels(pixels: torch.Tensor, value_range: tuple[float, float] = (0, 1)) -> torch.Tensor:
+def from_pixels(
+    pixels: torch.Tensor, value_range: tuple[float, float] = (0, 1)
+) -> torch.Tensor:
     """uint8 pixels (N x 28 x 28 or N x 1 x 28 x 28) -> float images N x 1 x 28 x 28 in value_range."""
     low, high = _check_range(value_range)
     if pixels.dtype != torch.uint8:
@@ -155,17 +180,26 @@ def from_pixels(pixels: torch.Tensor, value_range: tuple[float, float] = (0, 1))
     return images * (high - low) + low
 
 
-def to_pixels(images: torch.Tensor, value_range: tuple[float, float] = (0, 1)) -> torch.Tensor:
+def to_pixels(
+    images: torch.Tensor, value_range: tuple[float, float] = (0, 1)
+) -> torch.Tensor:
     """Float images in value_range -> uint8 pixels N x 28 x 28 on the CPU (the samples format)."""
     low, high = _check_range(value_range)
     scaled = (images.detach().float().cpu() - low) / (high - low)
-    return (scaled.clamp(0, 1) * 255).round().to(torch.uint8).reshape(len(images), *images.shape[-2:])
+    return (
+        (scaled.clamp(0, 1) * 255)
+        .round()
+        .to(torch.uint8)
+        .reshape(len(images), *images.shape[-2:])
+    )
 
 
 def _check_range(value_range: tuple[float, float]) -> tuple[float, float]:
     low, high = (float(v) for v in value_range)
     if (low, high) not in VALUE_RANGES:
-        raise ValueError(f"value_range={tuple(value_range)}: expected (0, 1) or (-1, 1)")
+        raise ValueError(
+            f"value_range={tuple(value_range)}: expected (0, 1) or (-1, 1)"
+        )
     return low, high
 
 
@@ -227,7 +261,9 @@ def _check_idx_file(path: Path) -> None:
         problem = f"is truncated or corrupted ({size:,} bytes, its header promises {expected:,})"
     else:
         return
-    raise RuntimeError(f"{path} {problem}. Delete it and run again to download a fresh copy.")
+    raise RuntimeError(
+        f"{path} {problem}. Delete it and run again to download a fresh copy."
+    )
 
 
 @functools.lru_cache(maxsize=1)

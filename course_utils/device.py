@@ -25,7 +25,9 @@ def get_device() -> torch.device:
     forced = config.device_name()
     if forced is not None:
         if forced not in DEVICES:
-            raise ValueError(f"COURSE_DEVICE={forced!r}: expected one of {', '.join(DEVICES)}")
+            raise ValueError(
+                f"COURSE_DEVICE={forced!r}: expected one of {', '.join(DEVICES)}"
+            )
         if not _available(forced):
             raise RuntimeError(
                 f"COURSE_DEVICE={forced} but this machine has no {forced} device: "

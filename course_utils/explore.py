@@ -10,15 +10,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 import cv2
 import torch
-from IPython.display import display
 
 from course_utils import viz
 
-Decoder = Callable[[torch.Tensor], torch.Tensor]  # latent codes (N x d) -> images (N x 1 x 28 x 28)
+Decoder = Callable[
+    [torch.Tensor], torch.Tensor
+]  # latent codes (N x d) -> images (N x 1 x 28 x 28)
 STATIC_STEPS = 9  # values per coordinate (or interpolation steps) in the static figures
 
 
@@ -28,7 +28,9 @@ def has_widget_frontend() -> bool:
 
 
 def _png(images: torch.Tensor, nrow: int = 8, scale: int = 6) -> bytes:
-    return cv2.imencode(".png", viz.upscale(viz.collage(images, nrow=nrow), scale))[1].tobytes()
+    return cv2.imencode(".png", viz.upscale(viz.collage(images, nrow=nrow), scale))[
+        1
+    ].tobytes()
 
 
 @torch.no_grad()
@@ -46,7 +48,7 @@ def latent_sliders(
     the units of z: with a N(0, I) prior, the prior's standard deviations (03_vae_mnist's convention).
 
     Static form: one row per coordinate, offsets from -limit to +limit, the other coordinates held at
-    ``center``. Returns the widget, or the static figure's path.
+    ``center``. Returns the widget (the cell shows it), or None in the static form.
     """
     dims = list(dims)
     sweep = torch.linspace(-limit, limit, STATIC_STEPS, device=center.device)
@@ -55,17 +57,31 @@ def latent_sliders(
         codes = center.repeat(STATIC_STEPS, 1)
         codes[:, k] += sweep
         rows.append(decode(codes))
-    path = viz.show_images(torch.cat(rows), notebook, name, nrow=STATIC_STEPS,
-                           title=f"rows: z{dims}, each moved by -{limit:g} to +{limit:g} from the code")  # fmt: skip
+    viz.show_images(
+        torch.cat(rows),
+        notebook,
+        name,
+        nrow=STATIC_STEPS,
+        title=f"rows: z{dims}, each moved by -{limit:g} to +{limit:g} from the code",
+    )
     if not has_widget_frontend():
-        return path
+        return None
     import ipywidgets as widgets
 
     controls = [
-        widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05, description=f"Δz[{k}]", continuous_update=True)
+        widgets.FloatSlider(
+            value=0.0,
+            min=-limit,
+            max=limit,
+            step=0.05,
+            description=f"Δz[{k}]",
+            continuous_update=True,
+        )
         for k in dims
     ]
-    image = widgets.Image(value=_png(decode(center[None]), scale=8), format="png", width=224)
+    image = widgets.Image(
+        value=_png(decode(center[None]), scale=8), format="png", width=224
+    )
 
     @torch.no_grad()  # slider callbacks run after the decorated function has returned
     def redraw(_change=None) -> None:
@@ -76,47 +92,71 @@ def latent_sliders(
     for control in controls:
         control.observe(redraw, names="value")
     box = widgets.HBox([widgets.VBox(controls), image])
-    display(box)
-    return box
+    return box  # shown as the cell's result
 
 
-def choice_slider(batches: Mapping[str, torch.Tensor], notebook: str, name: str, *, description: str = "model"):
+def choice_slider(
+    batches: Mapping[str, torch.Tensor],
+    notebook: str,
+    name: str,
+    *,
+    description: str = "model",
+):
     """A slider that switches between pre-computed image batches, e.g. samples of β-VAEs by β.
 
     Static form: one row per choice, labelled in the title in order.
     """
     labels = list(batches)
     nrow = max(len(b) for b in batches.values())
-    path = viz.show_images(torch.cat([batches[k] for k in labels]), notebook, name, nrow=nrow,
-                           title=f"rows, top to bottom: {description} = " + ", ".join(labels))  # fmt: skip
+    viz.show_images(
+        torch.cat([batches[k] for k in labels]),
+        notebook,
+        name,
+        nrow=nrow,
+        title=f"rows, top to bottom: {description} = " + ", ".join(labels),
+    )
     if not has_widget_frontend():
-        return path
+        return None
     import ipywidgets as widgets
 
     pngs = {label: _png(batches[label], nrow=8) for label in labels}
-    slider = widgets.SelectionSlider(options=labels, value=labels[0], description=description)
+    slider = widgets.SelectionSlider(
+        options=labels, value=labels[0], description=description
+    )
     image = widgets.Image(value=pngs[labels[0]], format="png", width=480)
-    slider.observe(lambda change: setattr(image, "value", pngs[change["new"]]), names="value")
+    slider.observe(
+        lambda change: setattr(image, "value", pngs[change["new"]]), names="value"
+    )
     box = widgets.VBox([slider, image])
-    display(box)
-    return box
+    return box  # shown as the cell's result
 
 
 @torch.no_grad()
-def interpolation_slider(decode: Decoder, start: torch.Tensor, end: torch.Tensor, notebook: str, name: str):
+def interpolation_slider(
+    decode: Decoder, start: torch.Tensor, end: torch.Tensor, notebook: str, name: str
+):
     """A slider t in [0, 1] decoding (1 - t) * start + t * end live (e.g. two GAN noise vectors).
 
     Static form: the strip of STATIC_STEPS interpolants from start to end.
     """
     steps = torch.linspace(0, 1, STATIC_STEPS, device=start.device)[:, None]
-    path: Path = viz.show_images(decode((1 - steps) * start + steps * end), notebook, name, nrow=STATIC_STEPS,
-                                 title="from the first code (left) to the second (right)")  # fmt: skip
+    viz.show_images(
+        decode((1 - steps) * start + steps * end),
+        notebook,
+        name,
+        nrow=STATIC_STEPS,
+        title="from the first code (left) to the second (right)",
+    )
     if not has_widget_frontend():
-        return path
+        return None
     import ipywidgets as widgets
 
-    slider = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.02, description="t")
-    image = widgets.Image(value=_png(decode(start[None]), scale=8), format="png", width=224)
+    slider = widgets.FloatSlider(
+        value=0.0, min=0.0, max=1.0, step=0.02, description="t"
+    )
+    image = widgets.Image(
+        value=_png(decode(start[None]), scale=8), format="png", width=224
+    )
 
     @torch.no_grad()  # slider callbacks run after the decorated function has returned
     def redraw(change) -> None:
@@ -125,5 +165,4 @@ def interpolation_slider(decode: Decoder, start: torch.Tensor, end: torch.Tensor
 
     slider.observe(redraw, names="value")
     box = widgets.VBox([slider, image])
-    display(box)
-    return box
+    return box  # shown as the cell's result

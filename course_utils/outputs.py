@@ -1,7 +1,7 @@
 """The files a notebook leaves under outputs/ for the others: generated samples, and metrics with their
 provenance (README, "Contract").
 
-Introduced in 01_autoencoder; read by 06_evaluating_generative_models and ``course_utils.build``.
+Introduced in 01_autoencoder; read by the evaluation notebook and ``tools.build``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from course_utils import config, data
+from course_utils.device import get_device
 
 SAMPLES = {"full": 10_000, "quick": 500}  # images in each samples/<model>.pt
 REQUIRED_METRICS = {"device": str, "train_images": int, "seed": int}
@@ -29,7 +30,9 @@ def save_samples(pixels: torch.Tensor, model_name: str) -> Path:
     """Save generated digits (uint8, N x 28 x 28; see data.to_pixels) as samples/<model_name>.pt."""
     if pixels.dtype != torch.uint8 or pixels.dim() != 3 or pixels.shape[1:] != (28, 28):
         shape = tuple(pixels.shape)
-        raise ValueError(f"samples must be uint8 N x 28 x 28 (use data.to_pixels), got {pixels.dtype} {shape}")
+        raise ValueError(
+            f"samples must be uint8 N x 28 x 28 (use data.to_pixels), got {pixels.dtype} {shape}"
+        )
     path = config.output_path("samples", f"{model_name}.pt")
     torch.save(pixels.cpu().contiguous(), path)
     return path
@@ -37,48 +40,121 @@ def save_samples(pixels: torch.Tensor, model_name: str) -> Path:
 
 def load_samples(model_name: str) -> torch.Tensor:
     """samples/<model_name>.pt as uint8 N x 28 x 28."""
-    return torch.load(config.output_path("samples", f"{model_name}.pt"), weights_only=True)
+    return torch.load(
+        config.output_path("samples", f"{model_name}.pt"), weights_only=True
+    )
 
 
 @functools.cache
 def git_commit() -> str | None:
     """The repository's current commit (with '+changes' if the work tree differs), or None outside git."""
+
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=config.REPO_ROOT, capture_output=True, text=True,
-                              check=True, timeout=10).stdout.strip()  # fmt: skip
+        return subprocess.run(
+            ["git", *args],
+            cwd=config.REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
 
     try:
         commit = git("rev-parse", "--short", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "course_utils", "notebooks")
+        dirty = git(
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            "course_utils",
+            "notebooks",
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return commit + ("+changes" if dirty else "")
 
 
-def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """{"dcgan": {"steps": 3000}} -> {"dcgan_steps": 3000}: metrics files are one flat object."""
-    flat = {}
-    for key, value in values.items():
-        name = f"{prefix}{key}"
-        flat.update(flatten(value, f"{name}_") if isinstance(value, dict) else {name: value})
-    return flat
+def _from_record(model: str, record: dict[str, Any]) -> dict[str, Any]:
+    """A training record's entries for the metrics file: <model>_train_seconds and
+    <model>_<argument> for every plain argument (number, string, list of numbers) of the
+    training call (the record's ``settings``)."""
+    settings = record.get("settings", {})
+    entries = {f"{model}_{k}": v for k, v in settings.items() if k != "desc"}
+    entries[f"{model}_train_seconds"] = record["train_seconds"]
+    return entries
 
 
-def save_metrics(notebook: str, values: dict[str, Any], settings: dict[str, Any] | None = None) -> Path:
-    """Write metrics/<notebook>.json: one flat object of the notebook's headline numbers.
+def _headline_table(notebook: str, headline: dict[str, Any]) -> str:
+    rows = [
+        f"| {key} | {value:.4g} |"
+        if isinstance(value, float)
+        else f"| {key} | {value} |"
+        for key, value in headline.items()
+    ]
+    return "\n".join(
+        [
+            f"Saved `metrics/{notebook}.json`:",
+            "",
+            "| number | value |",
+            "|---|---|",
+            *rows,
+        ]
+    )
 
-    ``values`` must hold device, train_images, seed and train_seconds (or <model>_train_seconds);
-    ``settings`` (the training settings, nested by model if you like) are flattened in. The
+
+def save_metrics(
+    notebook: str,
+    headline: dict[str, Any],
+    records: dict[str, dict[str, Any]] | None = None,
+    *,
+    seed: int | None = None,
+    train_images: int | None = None,
+) -> None:
+    """Write metrics/<notebook>.json and show its headline numbers as a short table.
+
+    ``headline``: the notebook's own numbers (e.g. ``vae_mlp_test_neg_elbo_nats``), kept as
+    they are. ``records``: {model name: the record train_or_load returned}; each adds
+    <model>_train_seconds and <model>_<setting> for every plain argument of its training
+    call, and the first one gives device, seed and train_images (a notebook that trains no
+    network passes seed and train_images itself, and a <name>_train_seconds headline). The
     provenance is added here: quick, data_source, torch_version and git_commit.
     """
-    flat = flatten({**(settings or {}), **values})
+    records = records or {}
+    first = next(iter(records.values()), {})
+    values: dict[str, Any] = {
+        "device": first.get("device") or str(get_device()),
+        "seed": first.get("seed") if seed is None else seed,
+        "train_images": first.get("train_images")
+        if train_images is None
+        else train_images,
+    }
+    for model, record in records.items():
+        values.update(_from_record(model, record))
+    values.update(headline)
     for key, kind in REQUIRED_METRICS.items():
-        if not isinstance(flat.get(key), kind) or isinstance(flat.get(key), bool):
-            raise ValueError(f"metrics need {key!r} ({kind.__name__}), got {flat.get(key)!r}")
-    if not any(key.endswith("train_seconds") for key in flat):
-        raise ValueError("metrics need train_seconds (or <model>_train_seconds for each model)")
-    flat.update(quick=config.quick(), data_source=data.source(), torch_version=torch.__version__,
-                git_commit=git_commit())  # fmt: skip
+        if not isinstance(values.get(key), kind) or isinstance(values.get(key), bool):
+            raise ValueError(
+                f"metrics need {key!r} ({kind.__name__}), got {values.get(key)!r}"
+            )
+    if not any(key.endswith("train_seconds") for key in values):
+        raise ValueError(
+            "metrics need train_seconds (or <model>_train_seconds for each model)"
+        )
+    values.update(
+        quick=config.quick(),
+        data_source=data.source(),
+        torch_version=torch.__version__,
+        git_commit=git_commit(),
+    )
     path = config.output_path("metrics", f"{notebook}.json")
-    path.write_text(json.dumps(flat, indent=2, sort_keys=True))
-    return path
+    path.write_text(json.dumps(values, indent=2, sort_keys=True))
+    table = _headline_table(notebook, headline)
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(Markdown(table))
+    else:
+        print(table)

@@ -16,7 +16,9 @@ import torch
 from course_utils.classifier import Judge, features, probabilities
 
 
-def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray) -> float:
+def frechet_distance(
+    mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray
+) -> float:
     """||mu1 - mu2||^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2)) between two Gaussians N(mu1, C1), N(mu2, C2).
 
     Tr (C1 C2)^(1/2) is computed as the sum of the square roots of the eigenvalues of the
@@ -26,7 +28,9 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
     values, vectors = np.linalg.eigh(cov1)
     root1 = (vectors * np.sqrt(values.clip(min=0))) @ vectors.T
     trace_root = np.sqrt(np.linalg.eigvalsh(root1 @ cov2 @ root1).clip(min=0)).sum()
-    return float(np.sum((mu1 - mu2) ** 2) + np.trace(cov1) + np.trace(cov2) - 2 * trace_root)
+    return float(
+        np.sum((mu1 - mu2) ** 2) + np.trace(cov1) + np.trace(cov2) - 2 * trace_root
+    )
 
 
 def feature_stats(images: torch.Tensor, model: Judge) -> tuple[np.ndarray, np.ndarray]:
@@ -40,7 +44,9 @@ def fid(images_a: torch.Tensor, images_b: torch.Tensor, model: Judge) -> float:
 
     Values compare only between image sets scored by the same judge.
     """
-    return frechet_distance(*feature_stats(images_a, model), *feature_stats(images_b, model))
+    return frechet_distance(
+        *feature_stats(images_a, model), *feature_stats(images_b, model)
+    )
 
 
 def class_histogram(images: torch.Tensor, model: Judge) -> np.ndarray:
@@ -58,13 +64,18 @@ def class_balance(counts: np.ndarray) -> dict[str, Any]:
     counts = np.asarray(counts)
     return {
         "coverage": int((counts >= 0.01 * counts.sum()).sum()),
-        "class_ratio": float(counts.max() / counts.min()) if counts.min() > 0 else math.inf,
+        "class_ratio": float(counts.max() / counts.min())
+        if counts.min() > 0
+        else math.inf,
         "min_class_fraction": float(counts.min() / counts.sum()),
     }
 
 
-def copy_fraction(distances: np.ndarray | torch.Tensor, held_out_distances: np.ndarray | torch.Tensor,
-                  quantile: float = 0.01) -> float:  # fmt: skip
+def copy_fraction(
+    distances: np.ndarray | torch.Tensor,
+    held_out_distances: np.ndarray | torch.Tensor,
+    quantile: float = 0.01,
+) -> float:
     """Share of samples at most as far from the training set as the closest `quantile` of new real digits.
 
     distances: each sample's distance to its nearest training image; held_out_distances: the same
@@ -76,7 +87,9 @@ def copy_fraction(distances: np.ndarray | torch.Tensor, held_out_distances: np.n
     return float((np.asarray(distances, dtype=float) <= threshold).mean())
 
 
-def judge_report(samples: torch.Tensor, real: torch.Tensor, model: Judge) -> dict[str, Any]:
+def judge_report(
+    samples: torch.Tensor, real: torch.Tensor, model: Judge
+) -> dict[str, Any]:
     """Headline numbers for a set of generated digits, against real held-out images: judge-FID,
     class_balance() of the judge's histogram, and confidence (the mean top judge probability).
     """

@@ -1,15 +1,17 @@
-"""Seeds, progress bars, running averages, loss histories, and train-or-load checkpoints.
+"""Seeds, progress bars, running averages, loss histories, sampling, and train-or-load.
 
 Introduced in 00_getting_started (``set_seed``) and 01_autoencoder (the rest). The training
 loops themselves stay in the notebooks.
 
-A checkpoint is reused only when it was trained from the same *fingerprint*: the settings the
-notebook passes, the training images, and the definition of the model and of the training code.
-Anything else retrains, and says which part changed (README, "Contract").
+``train_or_load(name, train, *args, **kwargs)`` calls ``train(*args, **kwargs)`` once and saves
+the modules it was given; later calls load them, but only while the *fingerprint* matches: every
+argument of the call and the source of ``train`` and of every notebook function or class it
+reaches. Anything else retrains, and says what changed (README, "Contract").
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -19,7 +21,7 @@ import random
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +33,18 @@ from tqdm.auto import tqdm
 from course_utils import config
 
 __all__ = [
-    "CheckpointError", "History", "RunningAverage", "checkpoint_path", "fingerprint", "load_checkpoint",
-    "load_snapshots", "save_atomic", "save_checkpoint", "save_snapshots", "set_seed", "tensor_digest", "tqdm",
+    "CheckpointError",
+    "History",
+    "RunningAverage",
+    "checkpoint_path",
+    "fingerprint",
+    "load_checkpoint",
+    "sample",
+    "save_checkpoint",
+    "set_seed",
+    "tqdm",
     "train_or_load",
-]  # fmt: skip
+]
 
 
 def set_seed(seed: int) -> None:
@@ -77,39 +87,35 @@ class History(defaultdict):
         return {name: values[-1] for name, values in self.items() if values}
 
 
-# ---------------------------------------------------------------------------------------------
-# Fingerprints: what determines the trained weights
+@torch.no_grad()
+def sample(
+    network: nn.Module, noise: torch.Tensor, batch_size: int = 1000
+) -> torch.Tensor:
+    """``network(noise)`` in eval mode, in batches, without gradients: the one way the
+    course draws images from a generator or a decoder.
+
+    In eval mode BatchNorm uses its running statistics, so an image does not depend on the
+    others in its batch. The network's mode (training or eval) is restored afterwards.
+    """
+    was_training = network.training
+    network.eval()
+    try:
+        return torch.cat([network(chunk) for chunk in noise.split(batch_size)])
+    finally:
+        network.train(was_training)
+
+
+# ---------------------------------------------------------------------------------------
+# Fingerprints: everything that decides the trained weights
+
+NOTEBOOK_MODULES = ("__main__", "course_utils.from_notebooks")  # whose code is followed
+PLAIN = (bool, int, float, str, type(None))
 
 
 def _digest(payload: bytes | str) -> str:
-    return hashlib.blake2b(payload.encode() if isinstance(payload, str) else payload, digest_size=8).hexdigest()
-
-
-def _source(obj: Callable | type) -> str:
-    """Source text of a function or class (what was run, not the file it came from)."""
-    if isinstance(obj, type):  # a class: its methods and those of its bases below nn.Module
-        classes = [c for c in obj.__mro__ if c not in (nn.Module, object)]
-        members = [v for c in classes for v in vars(c).values() if inspect.isfunction(v)]
-        return "\n".join(_source(member) for member in members)
-    try:
-        return inspect.getsource(obj)
-    except (OSError, TypeError):  # no source file (e.g. built in a string): fall back to the bytecode
-        code = obj.__code__
-        constants = [c for c in code.co_consts if not inspect.iscode(c)]  # nested code objects print addresses
-        return repr((code.co_code, code.co_names, constants))
-
-
-def _jsonable(value: Any) -> Any:
-    """Settings as JSON values: tuples become lists, tensors and other objects their repr."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in sorted(value.items())}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, torch.Tensor):
-        return f"tensor {tuple(value.shape)} {tensor_digest(value)}"
-    return repr(value)
+    if isinstance(payload, str):
+        payload = payload.encode()
+    return hashlib.blake2b(payload, digest_size=8).hexdigest()
 
 
 def tensor_digest(tensor: torch.Tensor) -> str:
@@ -118,42 +124,228 @@ def tensor_digest(tensor: torch.Tensor) -> str:
     return _digest(f"{array.shape} {array.dtype} ".encode() + array.tobytes())
 
 
-def fingerprint(
-    model: nn.Module, *, settings: dict[str, Any], data: torch.Tensor, code: Iterable[Callable] = ()
-) -> dict[str, Any]:
-    """Everything that determines a trained model, in four parts.
+def _state_digest(state: dict[str, torch.Tensor]) -> str:
+    return _digest(
+        " ".join(f"{k}={tensor_digest(v)}" for k, v in sorted(state.items()))
+    )
 
-    ``settings``: the notebook's training settings (steps, learning rates, seed, ...), passed
-    explicitly; ``data``: a content hash of the training images; ``model``: the model's class
-    source (every method) and parameter shapes; ``code``: the source of the training functions
-    (loss, step, loop). Quick mode is part of the settings.
+
+def _is_code(obj: Any) -> bool:
+    return inspect.isfunction(obj) or inspect.isclass(obj)
+
+
+def _followed(obj: Any, home: str) -> bool:
+    """A function or class of the notebook, of course_utils.from_notebooks, or of `home`
+    (the module of the training function): its source is part of the fingerprint."""
+    module = getattr(obj, "__module__", None) or ""
+    return _is_code(obj) and (module == home or module.startswith(NOTEBOOK_MODULES))
+
+
+def _methods(cls: type) -> list[Callable]:
+    """The functions defined in a class body (methods, static and class methods, properties)."""
+    found = []
+    for member in vars(cls).values():
+        if isinstance(member, (staticmethod, classmethod)):
+            member = member.__func__
+        if isinstance(member, property):
+            found += [f for f in (member.fget, member.fset) if f is not None]
+        elif inspect.isfunction(member):
+            found.append(member)
+    return found
+
+
+def _source(obj: Callable | type) -> str:
+    """What was run: a function's source, or a class's methods and plain class attributes.
+
+    A class is read method by method (not with inspect.getsource of the class), so that a
+    class defined in a notebook cell and its copy in course_utils.from_notebooks agree.
     """
-    shapes = {name: list(p.shape) for name, p in model.state_dict().items()}
+    if inspect.isclass(obj):
+        attributes = {k: repr(v) for k, v in vars(obj).items() if isinstance(v, PLAIN)}
+        attributes.pop("__module__", None)
+        attributes.pop("__qualname__", None)
+        bases = [base.__qualname__ for base in obj.__bases__]
+        methods = [_source(method) for method in _methods(obj)]
+        return "\n".join([f"class {obj.__qualname__}({bases}) {attributes}", *methods])
+    try:
+        return inspect.getsource(obj)
+    except (OSError, TypeError):  # no source file (built in a string): the bytecode
+        code = obj.__code__
+        constants = [c for c in code.co_consts if not inspect.iscode(c)]
+        return repr((code.co_code, code.co_names, constants))
+
+
+def _names(code: Any) -> set[str]:
+    """Every global or attribute name a code object (and the code nested in it) uses."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if inspect.iscode(constant):
+            names |= _names(constant)
+    return names
+
+
+def _referenced(fn: Callable) -> dict[str, Any]:
+    """The values a function refers to by name: globals, closure cells, attributes of the
+    modules it uses (``data.batches``), and its default arguments."""
+    names = _names(fn.__code__)
+    found = {name: fn.__globals__[name] for name in names if name in fn.__globals__}
+    for module in [v for v in found.values() if inspect.ismodule(v)]:
+        found.update({n: getattr(module, n) for n in names if hasattr(module, n)})
+    cells = zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True)
+    for name, cell in cells:
+        try:
+            found[name] = cell.cell_contents
+        except ValueError:  # an empty cell: a name assigned after the function was made
+            pass
+    defaults = [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]
+    found.update({f"<default {i}>": value for i, value in enumerate(defaults)})
+    return found
+
+
+def _code_and_settings(roots: list[Any], home: str) -> tuple[dict, dict]:
+    """Follow the code reachable from `roots`: {qualified name: digest of its source} for
+    every notebook function and class reached, and {name: value} of the plain settings
+    (numbers, strings, tensors, ...) those functions read as globals."""
+    code: dict[str, str] = {}
+    settings: dict[str, Any] = {}
+    todo = [inspect.unwrap(r) if inspect.isfunction(r) else r for r in roots]
+    seen: set[int] = set()
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        code[obj.__qualname__] = _digest(_source(obj))
+        functions = _methods(obj) if inspect.isclass(obj) else [obj]
+        if inspect.isclass(obj):
+            todo += [base for base in obj.__bases__ if _followed(base, home)]
+        for fn in functions:
+            for name, value in _referenced(inspect.unwrap(fn)).items():
+                if inspect.isfunction(value):
+                    value = inspect.unwrap(value)
+                if _followed(value, home):
+                    todo.append(value)
+                elif _is_setting(name, value):
+                    settings[name] = _describe(value, name)
+    return dict(sorted(code.items())), dict(sorted(settings.items()))
+
+
+def _is_setting(name: str, value: Any) -> bool:
+    """A global worth fingerprinting: a tensor, or an UPPER_CASE setting holding plain data
+    (the notebooks' convention; other globals may be state that training changes)."""
+    if isinstance(value, torch.Tensor):
+        return True
+    return name.isupper() and _plain_data(value)
+
+
+def _plain_data(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_plain_data(v) for v in value)
+    if isinstance(value, dict):
+        return all(_plain_data(v) for v in value.values())
+    return isinstance(value, PLAIN)
+
+
+def _describe(value: Any, name: str) -> Any:
+    """An argument as JSON: numbers and strings as they are, tensors by content hash,
+    modules by class, parameter shapes and weights, functions by name (their source is
+    followed separately)."""
+    if isinstance(value, PLAIN):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_describe(v, name) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _describe(v, name) for k, v in sorted(value.items())}
+    if isinstance(value, torch.Tensor):
+        return f"tensor {tuple(value.shape)} {tensor_digest(value)}"
+    if isinstance(value, nn.Module):
+        state = value.state_dict()
+        shapes = {key: list(tensor.shape) for key, tensor in state.items()}
+        return f"{type(value).__qualname__} {_digest(json.dumps(shapes))} " + (
+            _state_digest(state)
+        )
+    if isinstance(value, functools.partial):
+        return {
+            "partial": _describe(value.func, name),
+            "args": _describe(value.args, name),
+            "keywords": _describe(value.keywords, name),
+        }
+    if isinstance(value, (torch.device, torch.dtype)):
+        return str(value)
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}".lstrip(".")
+    text = repr(value)
+    if " at 0x" in text:  # an address: different in every run, it would always retrain
+        raise TypeError(
+            f"train_or_load cannot fingerprint {name}={text}: pass numbers, strings, "
+            "tensors, modules or functions (e.g. a seed instead of a torch.Generator)"
+        )
+    return text
+
+
+def _bind(train: Callable, args: tuple, kwargs: dict) -> dict[str, Any]:
+    bound = inspect.signature(train).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+def fingerprint(train: Callable, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Everything that decides what ``train(*args, **kwargs)`` produces, in three parts.
+
+    ``arguments``: every argument of the call (defaults included): numbers and strings by
+    value, tensors by a hash of their content, modules by class, parameter shapes and
+    (initial) weights; ``code``: a hash of the source of ``train`` and of every function
+    and class of the notebook (or of course_utils.from_notebooks) that it reaches, through
+    calls, classes, closures and defaults; ``globals``: the plain settings and tensors that
+    code reads from the notebook instead of taking them as arguments (UPPER_CASE names). Quick mode is noted.
+    """
+    arguments = _bind(train, args, kwargs)
+    roots = [train, *[type(v) for v in arguments.values() if isinstance(v, nn.Module)]]
+    for value in arguments.values():
+        parts = value.values() if isinstance(value, dict) else value
+        for part in parts if isinstance(value, (list, tuple, dict)) else [value]:
+            if isinstance(part, functools.partial):
+                part = part.func
+            if _is_code(part):
+                roots.append(part)
+    home = getattr(inspect.unwrap(train), "__module__", "")
+    code, settings = _code_and_settings(roots, home)
     return {
-        "settings": _jsonable({**settings, "quick": config.quick()}),
-        "data": f"{len(data)} images, {tensor_digest(data)}",
-        "model": f"{type(model).__name__} {_digest(_source(type(model)) + json.dumps(shapes))}",
-        "code": _digest("\n".join(_source(fn) for fn in code)),
+        "train": train.__qualname__,
+        "arguments": {k: _describe(v, k) for k, v in arguments.items()},
+        "code": code,
+        "globals": settings,
+        "quick": config.quick(),
     }
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Which parts of a fingerprint differ, in words; for settings, which keys."""
+    """What differs between two fingerprints, in words."""
     changed = []
-    for part in new:
-        if old.get(part) == new[part]:
-            continue
-        if part == "settings" and isinstance(old.get(part), dict):
-            keys = sorted(set(old[part]) | set(new[part]))
-            diffs = [f"{k}: {old[part].get(k)!r} -> {new[part].get(k)!r}" for k in keys
-                     if old[part].get(k) != new[part].get(k)]  # fmt: skip
-            changed.append("settings (" + ", ".join(diffs) + ")")
-        else:
-            changed.append(f"{part} ({old.get(part)} -> {new[part]})" if part == "data" else part)
+    for part, label in (("arguments", "arguments"), ("globals", "settings")):
+        before, after = old.get(part) or {}, new[part]
+        keys = sorted(set(before) | set(after))
+        diffs = [
+            f"{k}: {before.get(k)!r} -> {after.get(k)!r}"
+            for k in keys
+            if before.get(k) != after.get(k)
+        ]
+        if diffs:
+            changed.append(f"other {label} (" + ", ".join(diffs) + ")")
+    before, after = old.get("code") or {}, new["code"]
+    edited = sorted(
+        k for k in set(before) | set(after) if before.get(k) != after.get(k)
+    )
+    if edited:
+        changed.append("other code (" + ", ".join(edited) + ")")
+    if old.get("train") != new["train"]:
+        changed.append(f"another training function ({old.get('train')})")
+    if old.get("quick") != new["quick"]:
+        changed.append("quick mode " + ("on" if old.get("quick") else "off"))
     return changed
 
 
-# ---------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------
 # Checkpoint files
 
 
@@ -162,14 +354,17 @@ class CheckpointError(RuntimeError):
 
 
 def checkpoint_path(name: str) -> Path:
-    """COURSE_OUTPUT_DIR/checkpoints/<name>.pt (the state_dict; <name>.json holds the run's record)."""
+    """COURSE_OUTPUT_DIR/checkpoints/<name>.pt (weights; <name>.json is the run's record)."""
     return config.output_path("checkpoints", f"{name}.pt")
 
 
 def save_atomic(obj: Any, path: Path) -> Path:
-    """torch.save (or, for a .json path, JSON) to a temporary file, then rename: never half a file."""
+    """torch.save (or, for a .json path, JSON) to a temporary file, then rename: never
+    half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "wb") as f:
             if path.suffix == ".json":
@@ -183,44 +378,33 @@ def save_atomic(obj: Any, path: Path) -> Path:
     return path
 
 
-def save_checkpoint(model: nn.Module, name: str, record: dict[str, Any]) -> Path:
-    """Save the model's state_dict and the JSON record of its training run, each atomically."""
-    path = save_atomic(model.state_dict(), checkpoint_path(name))
+def _state(modules: dict[str, nn.Module]) -> dict[str, torch.Tensor]:
+    """One state_dict for several modules, each key prefixed with the module's name."""
+    return nn.ModuleDict(modules).state_dict()
+
+
+def save_checkpoint(
+    name: str, modules: dict[str, nn.Module], record: dict[str, Any]
+) -> Path:
+    """Save the modules' weights as checkpoints/<name>.pt, then the record as <name>.json.
+
+    The record holds a hash of the weights it belongs to (``weights_digest``): a save cut
+    off between the two files leaves new weights beside an old record, which
+    ``load_checkpoint`` then refuses.
+    """
+    state = _state(modules)
+    record = {**record, "weights_digest": _state_digest(state)}
+    path = save_atomic(state, checkpoint_path(name))
     save_atomic(record, path.with_suffix(".json"))
     return path
 
 
-def save_snapshots(name: str, snapshots: dict[str, list]) -> str:
-    """Save a GAN run's snapshots beside its checkpoint, as checkpoints/<name>_snapshots.pt.
-
-    snapshots: {"pixels": uint8 tensors, one batch per snapshot, "steps": [...], "seconds": [...]}, as
-    the training loops of notebooks 04 and 05 return them (too big for the JSON record). Returns the
-    digest of the pixels: keep it in the run's record, so load_snapshots can tell whose they are.
-    """
-    pixels = torch.stack(list(snapshots["pixels"]))
-    save_atomic({**snapshots, "pixels": pixels}, config.output_path("checkpoints", f"{name}_snapshots.pt"))
-    return tensor_digest(pixels)
-
-
-def load_snapshots(name: str, record: dict[str, Any]) -> dict[str, Any]:
-    """The snapshots save_snapshots wrote for checkpoints/<name>, checked against the run's record."""
-    path = config.output_path("checkpoints", f"{name}_snapshots.pt")
-    try:
-        snapshots = torch.load(path, weights_only=True)
-    except FileNotFoundError:
-        raise CheckpointError(f"{path} is missing: set RETRAIN = True to train {name} again") from None
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as error:
-        raise _damaged(path, error) from None
-    if tensor_digest(snapshots["pixels"]) != record.get("snapshots_digest"):
-        raise CheckpointError(f"{path} comes from another run than checkpoints/{name}.pt: set RETRAIN = True")
-    return snapshots
-
-
 def _damaged(path: Path, error: Exception) -> CheckpointError:
-    # torch's own message is left out on purpose: it suggests weights_only=False, which runs any code in the file
+    # torch's own message is left out: it suggests weights_only=False, which runs any code
     return CheckpointError(
-        f"{path} cannot be read: it is damaged or not a checkpoint ({type(error).__name__}). "
-        "Delete the file, or set RETRAIN = True, to train the model again."
+        f"{path} cannot be read: it is damaged or not a checkpoint "
+        f"({type(error).__name__}). Delete the file, or set RETRAIN = True, to train "
+        "the model again."
     )
 
 
@@ -234,72 +418,171 @@ def _read_record(path: Path) -> dict[str, Any] | None:
         raise _damaged(record_path, error) from None
 
 
-def load_checkpoint(model: nn.Module, name: str) -> dict[str, Any] | None:
-    """Load checkpoints/<name>.pt into the model and return its record, or None if there is none.
+def _read_state(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as e:
+        raise _damaged(path, e) from None
+    if not isinstance(state, dict):
+        raise _damaged(path, TypeError(f"it holds a {type(state).__name__}"))
+    return state
 
-    A damaged file, or one whose keys or shapes do not fit the model, is a CheckpointError that
-    names the file and says what to do.
+
+def _load_into(modules: dict[str, nn.Module], state: dict, path: Path) -> None:
+    """Load the keys of `state` into the modules; a key or shape that does not fit is a
+    CheckpointError naming them."""
+    expected = _state(modules)
+    wanted = {k: v for k, v in state.items() if k.split(".")[0] in modules}
+    missing = sorted(expected.keys() - wanted.keys())
+    unexpected = sorted(wanted.keys() - expected.keys())
+    reshaped = [
+        f"{key} {tuple(wanted[key].shape)} vs {tuple(expected[key].shape)}"
+        for key in sorted(expected.keys() & wanted.keys())
+        if wanted[key].shape != expected[key].shape
+    ]
+    if missing or unexpected or reshaped:
+        raise CheckpointError(
+            f"{path} does not fit {', '.join(modules)}: missing keys {missing}, "
+            f"unexpected keys {unexpected}, shape mismatches (checkpoint vs model) "
+            f"{reshaped}. Delete the file, or set RETRAIN = True, to train again."
+        )
+    nn.ModuleDict(modules).load_state_dict(wanted, strict=False)
+
+
+def load_checkpoint(name: str, **modules: nn.Module) -> dict[str, Any] | None:
+    """Load checkpoints/<name>.pt into the modules named as in the training call, e.g.
+    ``load_checkpoint("dcgan", average=generator)``; return the run's record, or None if
+    there is no checkpoint. A damaged file, weights that do not fit, or weights that do not
+    belong to the record (a save cut off halfway) are a CheckpointError naming the file.
     """
     path = checkpoint_path(name)
     if not path.exists():
         return None
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as error:
-        raise _damaged(path, error) from None
-    expected = model.state_dict()
-    if not isinstance(state, dict):
-        raise _damaged(path, TypeError(f"it holds a {type(state).__name__}, not a state_dict"))
-    missing = sorted(expected.keys() - state.keys())
-    unexpected = sorted(state.keys() - expected.keys())
-    reshaped = [
-        f"{key} {tuple(state[key].shape)} vs {tuple(expected[key].shape)}"
-        for key in sorted(expected.keys() & state.keys())
-        if state[key].shape != expected[key].shape
-    ]
-    if missing or unexpected or reshaped:
+    state = _read_state(path)
+    record = _read_record(path) or {}
+    if record.get("weights_digest") != _state_digest(state):
         raise CheckpointError(
-            f"{path} does not fit {type(model).__name__}: missing keys {missing}, unexpected keys "
-            f"{unexpected}, shape mismatches (checkpoint vs model) {reshaped}. "
-            "Delete the file, or set RETRAIN = True, to train again."
+            f"{path} does not hold the weights its record {path.with_suffix('.json')} "
+            "describes (a save cut off halfway?): set RETRAIN = True to train again."
         )
-    model.load_state_dict(state)
-    return _read_record(path) or {}
+    _load_into(modules, state, path)
+    return record
+
+
+def _snapshots_path(name: str) -> Path:
+    return config.output_path("checkpoints", f"{name}_snapshots.pt")
+
+
+def save_snapshots(name: str, snapshots: dict[str, list]) -> str:
+    """Save a run's snapshots as checkpoints/<name>_snapshots.pt; return their digest.
+
+    snapshots: {"pixels": one uint8 batch per snapshot, "steps": [...], "seconds": [...]},
+    as a training function returns them under "snapshots" (train_or_load calls this).
+    """
+    pixels = torch.stack(list(snapshots["pixels"]))  # a list of batches, or one tensor
+    save_atomic({**snapshots, "pixels": pixels}, _snapshots_path(name))
+    return tensor_digest(pixels)
+
+
+def load_snapshots(name: str) -> dict[str, Any]:
+    """The snapshots saved with checkpoints/<name>, checked against that run's record:
+    {"pixels": uint8 tensor snapshots x N x 28 x 28, "steps": [...], "seconds": [...]}."""
+    path = _snapshots_path(name)
+    record = _read_record(checkpoint_path(name)) or {}
+    try:
+        snapshots = torch.load(path, weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path} is missing: set RETRAIN = True") from None
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as error:
+        raise _damaged(path, error) from None
+    if tensor_digest(snapshots["pixels"]) != record.get("snapshots_digest"):
+        raise CheckpointError(
+            f"{path} comes from another run than checkpoints/{name}.pt: set RETRAIN = True"
+        )
+    return snapshots
+
+
+def _training_images(arguments: dict[str, Any]) -> int | None:
+    """How many training images a call got: the first N x C x H x W tensor among its
+    arguments."""
+    for value in arguments.values():
+        if isinstance(value, torch.Tensor) and value.dim() == 4:
+            return len(value)
+    return None
 
 
 def train_or_load(
-    model: nn.Module,
     name: str,
-    train: Callable[[], dict[str, Any]],
-    *,
-    settings: dict[str, Any],
-    data: torch.Tensor,
-    code: Iterable[Callable] = (),
+    train: Callable[..., dict],
+    *args: Any,
     retrain: bool = False,
+    **kwargs: Any,
 ) -> dict[str, Any]:
-    """Load checkpoints/<name>.pt if it was trained from the same fingerprint; else train and save.
+    """``train(*args, **kwargs)``, saved as checkpoints/<name>; or, if a checkpoint with the
+    same fingerprint exists, the modules among the arguments loaded from it instead.
 
-    ``train()`` trains ``model`` in place and returns what to remember (e.g. its loss history).
-    The fingerprint (see ``fingerprint``) covers ``settings``, the training images ``data``, the
-    model's definition, and the source of the functions in ``code``; if any part differs from the
-    checkpoint's, one line says which, and the model is trained again. ``retrain=True`` always
-    trains. The returned record adds ``train_seconds``, ``train_images`` and ``fingerprint``.
+    ``train`` trains the modules it is given in place and returns what to remember (a
+    loss history, ...). The fingerprint (see ``fingerprint``) covers every argument and
+    the code ``train`` reaches; if it differs from the checkpoint's, one line says what
+    changed, and the modules are trained again. ``retrain=True`` always trains. A result
+    holding "snapshots" (pictures taken while training) is saved beside the checkpoint
+    and loaded with it. The record returned adds ``train_seconds``, ``train_images``,
+    ``device``, ``seed`` (the call's ``seed`` argument, if any), ``settings`` (the
+    arguments that are plain numbers, strings or lists of them) and ``fingerprint``.
     """
-    wanted = fingerprint(model, settings=settings, data=data, code=code)
+    arguments = _bind(train, args, kwargs)
+    modules = {k: v for k, v in arguments.items() if isinstance(v, nn.Module)}
+    if not modules:
+        raise TypeError(
+            f"train_or_load({name!r}, {train.__qualname__}, ...) got no module to save: "
+            "pass the model (or models) to the training function as arguments"
+        )
+    wanted = fingerprint(train, *args, **kwargs)
     path = checkpoint_path(name)
     record = None if retrain else _read_record(path)
     if record is not None and path.exists():
-        changed = _changes(record.get("fingerprint", {}), wanted)
+        changed = _changes(record.get("fingerprint") or {}, wanted)
+        if record.get("weights_digest") != _state_digest(_read_state(path)):
+            changed.append("other weights than its record's (a save cut off halfway?)")
         if not changed:
-            load_checkpoint(model, name)
-            model.eval()
-            print(f"Loaded {name} from {path} (trained in {record['train_seconds']:.0f} s).")
+            load_checkpoint(name, **modules)
+            for module in modules.values():
+                module.eval()
+            if "snapshots_digest" in record:
+                record["snapshots"] = load_snapshots(name)
+            print(f"Loaded {name} (trained in {record['train_seconds']:.0f} s).")
             return record
-        print(f"Training {name} again: the checkpoint was trained with other " + "; ".join(changed) + ".")
-    model.train()
+        because = "; ".join(changed)
+        print(f"Training {name} again: the checkpoint was trained with {because}.")
+    for module in modules.values():
+        module.train()
     start = time.perf_counter()
-    record = {**train(), "train_images": len(data), "fingerprint": wanted}
-    record["train_seconds"] = time.perf_counter() - start
-    model.eval()
-    save_checkpoint(model, name, record)
-    return record
+    result = dict(train(*args, **kwargs))
+    seconds = time.perf_counter() - start
+    for module in modules.values():
+        module.eval()
+    snapshots = result.pop("snapshots", None)
+    record = {
+        **result,
+        "train_seconds": seconds,
+        "train_images": _training_images(arguments),
+        "device": str(_device(modules)),
+        "seed": arguments.get("seed"),
+        "settings": {
+            k: v for k, v in wanted["arguments"].items() if _plain_data(arguments[k])
+        },
+        "fingerprint": wanted,
+    }
+    if snapshots is not None:
+        snapshots = {**snapshots, "pixels": torch.stack(list(snapshots["pixels"]))}
+        record["snapshots_digest"] = save_snapshots(name, snapshots)
+    record["weights_digest"] = _state_digest(
+        _state(modules)
+    )  # what save_checkpoint keeps
+    save_checkpoint(name, modules, record)
+    return record if snapshots is None else {**record, "snapshots": snapshots}
+
+
+def _device(modules: dict[str, nn.Module]) -> torch.device:
+    tensors = [t for m in modules.values() for t in m.state_dict().values()]
+    return tensors[0].device if tensors else torch.device("cpu")

@@ -6,7 +6,7 @@ COURSE_OUTPUT_DIR/figures/<notebook>/<name>.png and shown inline.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -21,14 +21,6 @@ from course_utils import config
 PAD_VALUE = 0.5  # grey lines between the tiles of a collage
 
 
-def to_uint8(image: torch.Tensor | np.ndarray) -> np.ndarray:
-    """Min-max scale any array to 0..255 uint8 (a constant array becomes black)."""
-    array = image.detach().float().cpu().numpy() if torch.is_tensor(image) else np.asarray(image, np.float32)
-    low, high = float(array.min()), float(array.max())
-    scaled = (array - low) / (high - low) if high > low else np.zeros_like(array)
-    return (scaled * 255).round().astype(np.uint8)
-
-
 def collage(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> np.ndarray:
     """A batch of images (N x C x H x W with C = 1 or 3, or N x H x W) as one uint8 picture.
 
@@ -38,8 +30,12 @@ def collage(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> np.ndarray
         images.dim() == 3 or (images.dim() == 4 and images.shape[1] in (1, 3))
     )
     if not is_image_batch:
-        shape = tuple(images.shape) if torch.is_tensor(images) else type(images).__name__
-        raise ValueError(f"collage() expects images N x C x H x W (C = 1 or 3) or N x H x W, got {shape}")
+        shape = (
+            tuple(images.shape) if torch.is_tensor(images) else type(images).__name__
+        )
+        raise ValueError(
+            f"collage() expects images N x C x H x W (C = 1 or 3) or N x H x W, got {shape}"
+        )
     if len(images) == 0:
         raise ValueError("collage() got an empty batch: expected at least one image")
     if nrow <= 0:
@@ -58,11 +54,17 @@ def upscale(image: np.ndarray, factor: int = 4) -> np.ndarray:
     """Enlarge a picture by an integer factor with nearest-neighbour interpolation (crisp pixels)."""
     if factor <= 0:
         raise ValueError(f"factor={factor}: expected a positive integer")
-    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+    return cv2.resize(
+        image, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST
+    )
 
 
 def progress_pictures(
-    snapshots: Sequence[torch.Tensor], notebook: str, name: str, nrow: int = 8, scale: int = 4
+    snapshots: Sequence[torch.Tensor],
+    notebook: str,
+    name: str,
+    nrow: int = 8,
+    scale: int = 4,
 ) -> tuple[Path, Path, Path]:
     """Save the progress of a generator from fixed noise, decoded at regular steps.
 
@@ -72,13 +74,24 @@ def progress_pictures(
     ``<name>.gif``, every snapshot's grid as an animation. Returns the three paths.
     """
     if not snapshots:
-        raise ValueError("progress_pictures() got no snapshots: expected one batch per logged step")
-    strip = upscale(collage(torch.stack([batch[0] for batch in snapshots]), nrow=len(snapshots)), scale)
+        raise ValueError(
+            "progress_pictures() got no snapshots: expected one batch per logged step"
+        )
+    strip = upscale(
+        collage(torch.stack([batch[0] for batch in snapshots]), nrow=len(snapshots)),
+        scale,
+    )
     grids = [upscale(collage(batch, nrow=nrow), scale) for batch in snapshots]
     gif_path = config.output_path("figures", notebook, f"{name}.gif")
     frames = [Image.fromarray(grid) for grid in grids]
-    frames[0].save(gif_path, save_all=True, append_images=frames[1:], duration=300, loop=0)
-    return save_png(strip, notebook, f"{name}_strip"), save_png(grids[-1], notebook, f"{name}_final"), gif_path
+    frames[0].save(
+        gif_path, save_all=True, append_images=frames[1:], duration=300, loop=0
+    )
+    return (
+        save_png(strip, notebook, f"{name}_strip"),
+        save_png(grids[-1], notebook, f"{name}_final"),
+        gif_path,
+    )
 
 
 def figure_path(notebook: str, name: str) -> Path:
@@ -89,9 +102,13 @@ def figure_path(notebook: str, name: str) -> Path:
 def save_png(image: np.ndarray, notebook: str, name: str) -> Path:
     """Write a uint8 picture (H x W grey, or H x W x 3 RGB) with OpenCV; returns its path."""
     if image.dtype != np.uint8 or image.ndim not in (2, 3):
-        raise ValueError(f"save_png() expects a uint8 H x W or H x W x 3 array, got {image.dtype} {image.shape}")
+        raise ValueError(
+            f"save_png() expects a uint8 H x W or H x W x 3 array, got {image.dtype} {image.shape}"
+        )
     path = figure_path(notebook, name)
-    if not cv2.imwrite(str(path), image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+    if not cv2.imwrite(
+        str(path), image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    ):
         raise OSError(f"OpenCV could not write {path}")
     return path
 
@@ -103,46 +120,24 @@ def show_images(
     title: str | None = None,
     nrow: int = 8,
     scale: int = 4,
-) -> Path:
-    """Collage a batch, save it enlarged ``scale`` times as a PNG, and show it inline."""
+) -> None:
+    """Collage a batch, save it enlarged ``scale`` times as a PNG (``figure_path``), and
+    show it inline."""
     picture = collage(images, nrow=nrow)
-    path = save_png(upscale(picture, scale), notebook, name)
+    save_png(upscale(picture, scale), notebook, name)
     height, width = picture.shape[:2]
-    fig, ax = plt.subplots(figsize=(min(12.0, width / 40), min(12.0, width / 40) * height / width + 0.4))
+    fig, ax = plt.subplots(
+        figsize=(min(12.0, width / 40), min(12.0, width / 40) * height / width + 0.4)
+    )
     ax.imshow(picture, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
     ax.set_axis_off()
     if title:
         ax.set_title(title)
     plt.show()
-    return path
 
 
-def save_figure(fig: plt.Figure, notebook: str, name: str) -> Path:
-    """Save a matplotlib figure as a PNG under figures/<notebook>/ and show it inline."""
-    path = figure_path(notebook, name)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+def save_figure(fig: plt.Figure, notebook: str, name: str) -> None:
+    """Save a matplotlib figure as a PNG under figures/<notebook>/ (``figure_path``) and
+    show it inline."""
+    fig.savefig(figure_path(notebook, name), dpi=120, bbox_inches="tight")
     plt.show()
-    return path
-
-
-def plot_curves(
-    curves: Mapping[str, Sequence[float]],
-    notebook: str,
-    name: str,
-    xlabel: str = "epoch",
-    ylabel: str = "loss",
-    title: str | None = None,
-    logy: bool = False,
-) -> Path:
-    """Plot named curves (e.g. a loss history) on one axis, save and show the figure."""
-    if not curves:
-        raise ValueError("plot_curves() got no curves: expected a mapping of name -> values")
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    for label, values in curves.items():
-        ax.plot(np.arange(1, len(values) + 1), values, label=label)
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    if logy:
-        ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return save_figure(fig, notebook, name)

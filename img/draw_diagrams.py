@@ -27,21 +27,59 @@ def canvas(width: float, height: float) -> tuple[plt.Figure, plt.Axes]:
 
 
 def box(ax, x, y, w, h, text, color, fontsize=11):
-    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.05", fc=color, ec="black", alpha=0.85))
-    ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=fontsize, color="white", weight="bold")
+    ax.add_patch(
+        FancyBboxPatch(
+            (x, y), w, h, boxstyle="round,pad=0.05", fc=color, ec="black", alpha=0.85
+        )
+    )
+    ax.text(
+        x + w / 2,
+        y + h / 2,
+        text,
+        ha="center",
+        va="center",
+        fontsize=fontsize,
+        color="white",
+        weight="bold",
+    )
 
 
 def trapezoid(ax, x, y, w, h_left, h_right, text, color):
     """A layer stack that narrows (encoder) or widens (decoder) from left to right."""
-    points = [(x, y - h_left / 2), (x + w, y - h_right / 2), (x + w, y + h_right / 2), (x, y + h_left / 2)]
+    points = [
+        (x, y - h_left / 2),
+        (x + w, y - h_right / 2),
+        (x + w, y + h_right / 2),
+        (x, y + h_left / 2),
+    ]
     ax.add_patch(Polygon(points, closed=True, fc=color, ec="black", alpha=0.85))
-    ax.text(x + w / 2, y, text, ha="center", va="center", fontsize=11, color="white", weight="bold")
+    ax.text(
+        x + w / 2,
+        y,
+        text,
+        ha="center",
+        va="center",
+        fontsize=11,
+        color="white",
+        weight="bold",
+    )
 
 
 def arrow(ax, start, end, text="", color="black", offset=0.18):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, lw=1.5, color=color))
+    ax.add_patch(
+        FancyArrowPatch(
+            start, end, arrowstyle="-|>", mutation_scale=14, lw=1.5, color=color
+        )
+    )
     if text:
-        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + offset, text, ha="center", fontsize=10, color=color)
+        ax.text(
+            (start[0] + end[0]) / 2,
+            (start[1] + end[1]) / 2 + offset,
+            text,
+            ha="center",
+            fontsize=10,
+            color=color,
+        )
 
 
 def save(fig: plt.Figure, name: str) -> None:
@@ -77,8 +115,16 @@ def vae() -> None:
     arrow(ax, (6.65, 1.62), (6.9, 1.62))
     trapezoid(ax, 6.9, 1.6, 1.8, 1.2, 2.2, "decoder\np(x|z)", GREEN)
     box(ax, 9.0, 1.1, 0.9, 1.0, "x̂", GREY)
-    ax.text(5.8, 2.75, "the noise ε enters from outside: gradients flow to μ and σ", ha="center", fontsize=10)
-    ax.text(7.6, 0.0, "loss = −log p(x|z) + KL(q(z|x) ‖ N(0, I))", ha="center", fontsize=10)
+    ax.text(
+        5.8,
+        2.75,
+        "the noise ε enters from outside: gradients flow to μ and σ",
+        ha="center",
+        fontsize=10,
+    )
+    ax.text(
+        7.6, 0.0, "loss = −log p(x|z) + KL(q(z|x) ‖ N(0, I))", ha="center", fontsize=10
+    )
     ax.set_ylim(-0.3, 3.2)
     save(fig, "vae_reparameterisation")
 
@@ -96,7 +142,13 @@ def gan() -> None:
     arrow(ax, (1.35, 0.7), (1.6, 0.7))
     arrow(ax, (3.4, 0.7), (3.7, 0.7))
     arrow(ax, (7.2, 1.45), (7.5, 1.45))
-    ax.text(4.5, 2.85, "D learns to tell real from fake; G learns to fool D", ha="center", fontsize=10)
+    ax.text(
+        4.5,
+        2.85,
+        "D learns to tell real from fake; G learns to fool D",
+        ha="center",
+        fontsize=10,
+    )
     save(fig, "gan_game")
 
 
@@ -107,15 +159,29 @@ def earth_mover() -> None:
     q = np.array([0.0, 0.10, 0.15, 0.20, 0.25, 0.30])
     ax.bar(xs - 0.18, p, width=0.34, color=BLUE, label="P (where the mass is)")
     ax.bar(xs + 0.18, q, width=0.34, color=ORANGE, label="Q (where it must go)")
-    moved = np.cumsum(p - q)[:-1]  # mass carried from bin i to bin i + 1 (the 1-D optimal plan)
+    moved = np.cumsum(p - q)[
+        :-1
+    ]  # mass carried from bin i to bin i + 1 (the 1-D optimal plan)
     for i, mass in enumerate(moved):
         if mass > 1e-9:
-            ax.annotate("", xy=(i + 1 - 0.2, 0.34), xytext=(i + 0.2, 0.34),
-                        arrowprops={"arrowstyle": "-|>", "lw": 1 + 8 * mass, "color": GREY})  # fmt: skip
+            ax.annotate(
+                "",
+                xy=(i + 1 - 0.2, 0.34),
+                xytext=(i + 0.2, 0.34),
+                arrowprops={"arrowstyle": "-|>", "lw": 1 + 8 * mass, "color": GREY},
+            )
             ax.text(i + 0.5, 0.365, f"{mass:.2f}", ha="center", fontsize=9)
     ax.set(xticks=xs, xlabel="position", ylabel="mass", ylim=(0, 0.42))
-    ax.set_title(f"Earth mover's distance = Σ mass moved × distance = {np.abs(moved).sum():.2f}")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=9, frameon=False)
+    ax.set_title(
+        f"Earth mover's distance = Σ mass moved × distance = {np.abs(moved).sum():.2f}"
+    )
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        ncol=2,
+        fontsize=9,
+        frameon=False,
+    )
     save(fig, "earth_mover")
 
 

@@ -38,14 +38,38 @@ from nbclient.exceptions import CellExecutionError
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = "00_getting_started.ipynb"
-COLAB_PACKAGES = [*re.findall(r"^(torch(?:vision)?==\S+)", (REPO / "requirements.txt").read_text(), re.MULTILINE),
-                  "numpy", "matplotlib", "opencv-python-headless", "ipykernel"]  # fmt: skip
-PRESERVED = ("torch", "torchvision", "numpy", "matplotlib", "opencv_python_headless")  # never installed on top
+COLAB_PACKAGES = [
+    *re.findall(
+        r"^(torch(?:vision)?==\S+)",
+        (REPO / "requirements.txt").read_text(),
+        re.MULTILINE,
+    ),
+    "numpy",
+    "matplotlib",
+    "opencv-python-headless",
+    "ipykernel",
+]
+PRESERVED = (
+    "torch",
+    "torchvision",
+    "numpy",
+    "matplotlib",
+    "opencv_python_headless",
+)  # never installed on top
 PROBE = """import importlib.metadata, json, torch, course_utils
 print("COLAB-PROBE " + json.dumps({"torch": torch.__version__, "torch_file": torch.__file__,
                                    "course_utils": course_utils.__file__,
                                    "installed": importlib.metadata.version("course_utils")}))"""
-CHECKOUT_SKIPS = (".git", ".venv", "outputs", "data", "build", "*.egg-info", "__pycache__", ".*_cache")
+CHECKOUT_SKIPS = (
+    ".git",
+    ".venv",
+    "outputs",
+    "data",
+    "build",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+)
 CELL_TIMEOUT_S = 600  # the set-up cell installs course_utils and its dependencies
 
 
@@ -59,16 +83,24 @@ def _python(venv: Path) -> Path:
 
 
 def _run(*args, **kwargs) -> str:
-    kwargs.setdefault("cwd", Path(sysconfig.get_path("stdlib")))  # not the repository: its course_utils
-    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, **kwargs)
-    assert result.returncode == 0, f"{' '.join(map(str, args))} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+    kwargs.setdefault(
+        "cwd", Path(sysconfig.get_path("stdlib"))
+    )  # not the repository: its course_utils
+    result = subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, **kwargs
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, args))} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+    )
     return result.stdout
 
 
 @pytest.fixture(scope="session")
 def colab_base() -> Path:
     """The cached environment with Colab's packages; built on first use (its marker file written last)."""
-    key = hashlib.sha256(json.dumps([sys.version, COLAB_PACKAGES]).encode()).hexdigest()[:12]
+    key = hashlib.sha256(
+        json.dumps([sys.version, COLAB_PACKAGES]).encode()
+    ).hexdigest()[:12]
     venv = REPO / "outputs" / "colab-env" / key
     if not (venv / "colab-ready").exists():
         shutil.rmtree(venv, ignore_errors=True)
@@ -79,21 +111,31 @@ def colab_base() -> Path:
 
 
 def _torch(python: Path) -> dict:
-    out = _run(python, "-c", "import torch, os; print(torch.__version__); print(torch.__file__); "
-                             "print(os.stat(torch.__file__).st_mtime)")  # fmt: skip
+    out = _run(
+        python,
+        "-c",
+        "import torch, os; print(torch.__version__); print(torch.__file__); "
+        "print(os.stat(torch.__file__).st_mtime)",
+    )
     version, path, mtime = out.split()
     return {"version": version, "file": path, "mtime": mtime}
 
 
-def test_a_notebook_alone_runs_in_a_colab_like_environment(colab_base, tmp_path, monkeypatch):
+def test_a_notebook_alone_runs_in_a_colab_like_environment(
+    colab_base, tmp_path, monkeypatch
+):
     venv = tmp_path / "venv"
     _run(sys.executable, "-m", "venv", venv)
     own = _site_packages(venv)
     (own / "colab-preinstalled.pth").write_text(str(_site_packages(colab_base)) + "\n")
     python = _python(venv)
-    assert _run(python, "-c", "import importlib.util; print(importlib.util.find_spec('course_utils'))").strip() == (
-        "None"
-    ), "course_utils must not be importable before the set-up cell installs it"
+    assert _run(
+        python,
+        "-c",
+        "import importlib.util; print(importlib.util.find_spec('course_utils'))",
+    ).strip() == ("None"), (
+        "course_utils must not be importable before the set-up cell installs it"
+    )
     before = _torch(python)
 
     folder = tmp_path / "colab"  # the notebook alone, as Colab opens it from GitHub
@@ -102,10 +144,15 @@ def test_a_notebook_alone_runs_in_a_colab_like_environment(colab_base, tmp_path,
     notebook.cells.append(nbformat.v4.new_code_cell(PROBE))
     kernels = tmp_path / "jupyter-data" / "kernels" / "colab"
     kernels.mkdir(parents=True)
-    spec = {"argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Colab-like", "language": "python"}  # fmt: skip
+    spec = {
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Colab-like",
+        "language": "python",
+    }
     (kernels / "kernel.json").write_text(json.dumps(spec))
-    checkout = tmp_path / "checkout"  # a clean copy: pip builds in the source tree (build/), not in this one
+    checkout = (
+        tmp_path / "checkout"
+    )  # a clean copy: pip builds in the source tree (build/), not in this one
     shutil.copytree(REPO, checkout, ignore=shutil.ignore_patterns(*CHECKOUT_SKIPS))
     monkeypatch.setenv("COURSE_INSTALL_FROM", str(checkout))
     monkeypatch.setenv("COURSE_QUICK", "1")
@@ -114,21 +161,50 @@ def test_a_notebook_alone_runs_in_a_colab_like_environment(colab_base, tmp_path,
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
     for name in ("MPLBACKEND", "PYTHONPATH", "VIRTUAL_ENV", "JPY_SESSION_NAME"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PATH", os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
-                                               if not p.startswith(str(REPO))))  # fmt: skip
-    specs = KernelSpecManager(kernel_dirs=[str(kernels.parent)])  # only the Colab-like kernel
+    monkeypatch.setenv(
+        "PATH",
+        os.pathsep.join(
+            p
+            for p in os.environ["PATH"].split(os.pathsep)
+            if not p.startswith(str(REPO))
+        ),
+    )
+    specs = KernelSpecManager(
+        kernel_dirs=[str(kernels.parent)]
+    )  # only the Colab-like kernel
     kernel = KernelManager(kernel_name="colab", kernel_spec_manager=specs)
-    client = NotebookClient(notebook, km=kernel, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        notebook,
+        km=kernel,
+        timeout=CELL_TIMEOUT_S,
+        resources={"metadata": {"path": str(folder)}},
+    )
     try:
         client.execute()
     except CellExecutionError as error:
-        pytest.fail(f"the notebook failed in the Colab-like environment:\n{str(error)[-3000:]}")
+        pytest.fail(
+            f"the notebook failed in the Colab-like environment:\n{str(error)[-3000:]}"
+        )
 
-    printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs if o.output_type == "stream")
+    printed = "".join(
+        o.get("text", "")
+        for o in notebook.cells[-1].outputs
+        if o.output_type == "stream"
+    )
     probe = json.loads(printed.split("COLAB-PROBE ", 1)[1])
-    setup_output = "".join(o.get("text", "") for o in notebook.cells[1].outputs if o.output_type == "stream")
-    reinstalled = sorted(d.name for d in own.glob("*.dist-info") if d.name.split("-")[0].lower() in PRESERVED)
-    assert not reinstalled, f"the set-up cell installed {reinstalled} over Colab's own:\n{setup_output[-2000:]}"
+    setup_output = "".join(
+        o.get("text", "")
+        for o in notebook.cells[1].outputs
+        if o.output_type == "stream"
+    )
+    reinstalled = sorted(
+        d.name
+        for d in own.glob("*.dist-info")
+        if d.name.split("-")[0].lower() in PRESERVED
+    )
+    assert not reinstalled, (
+        f"the set-up cell installed {reinstalled} over Colab's own:\n{setup_output[-2000:]}"
+    )
     after = _torch(python)
     assert after == before, f"torch changed: {before} -> {after}"
     assert probe["torch_file"] == before["file"], "the notebook's torch is not Colab's"

@@ -1,4 +1,3 @@
-
 import pytest
 import torch
 
@@ -33,7 +32,13 @@ def test_paths_default_to_the_repo_and_follow_the_environment(monkeypatch, tmp_p
 
 def test_device_is_automatic_or_forced(monkeypatch):
     monkeypatch.delenv("COURSE_DEVICE", raising=False)
-    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    expected = (
+        "cuda"
+        if torch.cuda.is_available()
+        else "mps"
+        if torch.backends.mps.is_available()
+        else "cpu"
+    )
     assert device.get_device().type == expected
     monkeypatch.setenv("COURSE_DEVICE", "CPU")
     assert device.get_device() == torch.device("cpu")

@@ -4,7 +4,7 @@ import torch
 import torchvision
 
 from course_utils import data
-from course_utils.standin import write_idx
+from tools.standin import write_idx
 
 
 def test_offline_subset_shapes_ranges_and_split(course_env):
@@ -18,7 +18,9 @@ def test_offline_subset_shapes_ranges_and_split(course_env):
     assert torch.bincount(test_y).tolist() == [100] * 10
     # disjoint: no test image also appears in train
     train_rows = {bytes(row) for row in data.to_pixels(train_x).flatten(1).numpy()}
-    assert not any(bytes(row) in train_rows for row in data.to_pixels(test_x).flatten(1).numpy())
+    assert not any(
+        bytes(row) in train_rows for row in data.to_pixels(test_x).flatten(1).numpy()
+    )
     # shuffled: the first images are not all one digit
     assert len(set(train_y[:20].tolist())) > 3
 
@@ -38,7 +40,9 @@ def test_split_is_deterministic(course_env):
 
 
 def test_value_range_digits_and_limit(course_env):
-    images, labels = data.mnist("test", device="cpu", value_range=(-1, 1), digits=[3, 7], limit=50)
+    images, labels = data.mnist(
+        "test", device="cpu", value_range=(-1, 1), digits=[3, 7], limit=50
+    )
     assert images.shape == (50, 1, 28, 28)
     assert images.min() == -1 and images.max() == 1
     assert set(labels.tolist()) == {3, 7}
@@ -63,7 +67,9 @@ def _write_mnist(root, n_train=3, n_test=2):
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True)
     for prefix, n in (("train", n_train), ("t10k", n_test)):
-        write_idx(raw / f"{prefix}-images-idx3-ubyte", np.full((n, 28, 28), 255, np.uint8))
+        write_idx(
+            raw / f"{prefix}-images-idx3-ubyte", np.full((n, 28, 28), 255, np.uint8)
+        )
         write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.arange(n, dtype=np.uint8))
     return raw
 
@@ -80,18 +86,24 @@ def test_a_damaged_file_names_itself_and_says_delete(course_env, damage):
     raw = _write_mnist(course_env / "data")
     path = raw / "train-images-idx3-ubyte"
     content = path.read_bytes()
-    path.write_bytes(content[:-100] if damage == "truncate" else b"not an idx file" + content)
+    path.write_bytes(
+        content[:-100] if damage == "truncate" else b"not an idx file" + content
+    )
     with pytest.raises(RuntimeError, match=r"train-images-idx3-ubyte .*Delete it"):
         data.mnist("train", device="cpu")
 
 
-def test_a_failed_download_falls_back_to_the_offline_subset(course_env, monkeypatch, capsys):
+def test_a_failed_download_falls_back_to_the_offline_subset(
+    course_env, monkeypatch, capsys
+):
     monkeypatch.setenv("COURSE_OFFLINE", "0")
     attempts = []
 
     def no_network(root, train=True, download=False):
         attempts.append(root)
-        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz:\n<urlopen error no network>")
+        raise RuntimeError(
+            "Error downloading train-images-idx3-ubyte.gz:\n<urlopen error no network>"
+        )
 
     monkeypatch.setattr(torchvision.datasets, "MNIST", no_network)
     images, _ = data.mnist("test", device="cpu")
@@ -103,12 +115,19 @@ def test_batches_cover_every_image_once_with_labels_aligned():
     images = torch.arange(10.0).reshape(10, 1, 1, 1)
     labels = torch.arange(10)
     seen = []
-    for x, y in data.batches(images, labels, batch_size=4, generator=torch.Generator().manual_seed(0)):
+    for x, y in data.batches(
+        images, labels, batch_size=4, generator=torch.Generator().manual_seed(0)
+    ):
         assert torch.equal(x.flatten().long(), y)
         seen += y.tolist()
     assert sorted(seen) == list(range(10)) and seen != list(range(10))
-    assert [len(x) for x in data.batches(images, batch_size=4, drop_last=True)] == [4, 4]
-    assert torch.equal(torch.cat(list(data.batches(images, batch_size=3, shuffle=False))), images)
+    assert [len(x) for x in data.batches(images, batch_size=4, drop_last=True)] == [
+        4,
+        4,
+    ]
+    assert torch.equal(
+        torch.cat(list(data.batches(images, batch_size=3, shuffle=False))), images
+    )
 
 
 @pytest.mark.parametrize(

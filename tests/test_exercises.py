@@ -18,7 +18,9 @@ from torch import nn
 
 from course_utils.exercises import checking
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(
+    (Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb")
+)
 CHECK_CELL = re.compile(r"^exercises\.check_(\w+)\((\w+)\)$")
 SOLUTION_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 EXERCISE_HEADING = re.compile(r"^### Exercise (\d+) · ", re.MULTILINE)
@@ -39,15 +41,29 @@ def _exercises(path: Path) -> list[tuple[str, str, str]]:
     ]
     found = []
     for i, cell in enumerate(cells):
-        match = CHECK_CELL.match(_source(cell).strip()) if cell["cell_type"] == "code" else None
+        match = (
+            CHECK_CELL.match(_source(cell).strip())
+            if cell["cell_type"] == "code"
+            else None
+        )
         if match is None:
             continue
         name, argument = match.groups()
-        assert argument == name, f"{path.name}: check_{name} is given {argument}, expected {name}"
+        assert argument == name, (
+            f"{path.name}: check_{name} is given {argument}, expected {name}"
+        )
         stub = cells[i - 1]
-        assert stub["cell_type"] == "code", f"{path.name}: the cell before check_{name} must be the stub"
-        defining = [block for block in solutions if re.search(rf"^def {name}\(", block, re.MULTILINE)]
-        assert len(defining) == 1, f"{path.name}: expected one solution block defining {name}(), found {len(defining)}"
+        assert stub["cell_type"] == "code", (
+            f"{path.name}: the cell before check_{name} must be the stub"
+        )
+        defining = [
+            block
+            for block in solutions
+            if re.search(rf"^def {name}\(", block, re.MULTILINE)
+        ]
+        assert len(defining) == 1, (
+            f"{path.name}: expected one solution block defining {name}(), found {len(defining)}"
+        )
         found.append((name, _source(stub), defining[0]))
     return found
 
@@ -77,12 +93,24 @@ def _define(source: str, name: str):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_notebook_has_two_to_four_exercises_at_least_two_checked(path):
     cells = json.loads(path.read_text())["cells"]
-    markdown = "\n".join(_source(cell) for cell in cells if cell["cell_type"] == "markdown")
+    markdown = "\n".join(
+        _source(cell) for cell in cells if cell["cell_type"] == "markdown"
+    )
     numbers = [int(n) for n in EXERCISE_HEADING.findall(markdown)]
-    assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: exercises numbered {numbers}"
-    assert 2 <= len(numbers) <= 4, f"{path.name}: {len(numbers)} exercises, expected 2 to 4"
-    assert len(_exercises(path)) >= 2, f"{path.name}: fewer than 2 exercises with a check cell"
-    imports = next(_source(c) for c in cells if c["cell_type"] == "code" and "from course_utils" in _source(c))
+    assert numbers == list(range(1, len(numbers) + 1)), (
+        f"{path.name}: exercises numbered {numbers}"
+    )
+    assert 2 <= len(numbers) <= 4, (
+        f"{path.name}: {len(numbers)} exercises, expected 2 to 4"
+    )
+    assert len(_exercises(path)) >= 2, (
+        f"{path.name}: fewer than 2 exercises with a check cell"
+    )
+    imports = next(
+        _source(c)
+        for c in cells
+        if c["cell_type"] == "code" and "from course_utils" in _source(c)
+    )
     module = f"from course_utils.exercises import {path.stem[3:]} as exercises"
     assert module in imports, f"{path.name} must import its exercise checks: {module}"
 
@@ -95,7 +123,9 @@ def test_solution_passes_its_check(path, name, stub, solution):
 
 
 @pytest.mark.parametrize(("path", "name", "stub", "solution"), CASES, ids=CASE_IDS)
-def test_solution_passes_with_float64_as_default_dtype(path, name, stub, solution, monkeypatch):
+def test_solution_passes_with_float64_as_default_dtype(
+    path, name, stub, solution, monkeypatch
+):
     """Notebook 02 sets torch.set_default_dtype(torch.float64); the checks must not depend on the default."""
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
@@ -103,12 +133,16 @@ def test_solution_passes_with_float64_as_default_dtype(path, name, stub, solutio
         verdict = _check_of(name)(_define(solution, name))
     finally:
         torch.set_default_dtype(previous)
-    assert verdict.passed, f"{path.name}, solution of {name} with float64 default: {verdict}"
+    assert verdict.passed, (
+        f"{path.name}, solution of {name} with float64 default: {verdict}"
+    )
 
 
 @pytest.mark.parametrize(("path", "name", "stub", "solution"), CASES, ids=CASE_IDS)
 def test_stub_is_not_attempted(path, name, stub, solution):
-    assert "raise NotImplementedError" in stub, f"{path.name}: the stub of {name} must raise NotImplementedError"
+    assert "raise NotImplementedError" in stub, (
+        f"{path.name}: the stub of {name} must raise NotImplementedError"
+    )
     verdict = _check_of(name)(_define(stub, name))
     assert not verdict.passed
     assert "not attempted" in verdict.message.lower(), str(verdict)
@@ -117,15 +151,24 @@ def test_stub_is_not_attempted(path, name, stub, solution):
 
 # One plausible mistake per check, and a word that the check's message must contain.
 def _naive_entropy(x):
-    return -(x * x.log() + (1 - x) * (1 - x).log()).flatten(1).sum(1)  # NaN at pixels 0 and 1
+    return (
+        -(x * x.log() + (1 - x) * (1 - x).log()).flatten(1).sum(1)
+    )  # NaN at pixels 0 and 1
 
 
 def _truncating_pixels(images):
-    return ((images + 1) / 2 * 255).clamp(0, 255).to(torch.uint8).reshape(len(images), 28, 28)  # no rounding
+    return (
+        ((images + 1) / 2 * 255)
+        .clamp(0, 255)
+        .to(torch.uint8)
+        .reshape(len(images), 28, 28)
+    )  # no rounding
 
 
 def _gaussian_with_wrong_transpose(mean, covariance, eps):
-    return mean + eps @ torch.linalg.cholesky(covariance)  # L^T eps_n instead of L eps_n
+    return mean + eps @ torch.linalg.cholesky(
+        covariance
+    )  # L^T eps_n instead of L eps_n
 
 
 def _conv_size_without_floor(size, kernel, stride=1, padding=0):
@@ -133,23 +176,35 @@ def _conv_size_without_floor(size, kernel, stride=1, padding=0):
 
 
 def _gaussian_ignoring_correlations(mean, covariance, eps):
-    return mean + eps * covariance.diagonal().sqrt()  # sigma * eps, right only for a diagonal covariance
+    return (
+        mean + eps * covariance.diagonal().sqrt()
+    )  # sigma * eps, right only for a diagonal covariance
 
 
 def _conv_size_rounded(size, kernel, stride=1, padding=0):
-    return round((size + 2 * padding - kernel) / stride + 1)  # rounds to nearest instead of down
+    return round(
+        (size + 2 * padding - kernel) / stride + 1
+    )  # rounds to nearest instead of down
 
 
-def _kl_with_log_sigma(mu_q, log_var_q, mu_p, log_var_p):  # notebook 02's pitfall 2: log_var read as log sigma
-    return (log_var_p - log_var_q + ((2 * log_var_q).exp() + (mu_q - mu_p) ** 2) / (2 * (2 * log_var_p).exp())
-            - 0.5).sum(-1)  # fmt: skip
+def _kl_with_log_sigma(
+    mu_q, log_var_q, mu_p, log_var_p
+):  # notebook 02's pitfall 2: log_var read as log sigma
+    return (
+        log_var_p
+        - log_var_q
+        + ((2 * log_var_q).exp() + (mu_q - mu_p) ** 2) / (2 * (2 * log_var_p).exp())
+        - 0.5
+    ).sum(-1)
 
 
 def _sample_without_gradient(mu, log_var, eps):
     return (mu + torch.exp(0.5 * log_var) * eps).detach()
 
 
-def _sample_with_the_variance(mu, log_var, eps):  # notebook 02's pitfall 2: exp(log_var) is sigma^2, not sigma
+def _sample_with_the_variance(
+    mu, log_var, eps
+):  # notebook 02's pitfall 2: exp(log_var) is sigma^2, not sigma
     return mu + torch.exp(log_var) * eps
 
 
@@ -157,7 +212,9 @@ def _naive_log_mean_exp(log_w, dim):
     return log_w.exp().mean(dim).log()
 
 
-def _log_sum_exp_instead_of_mean(log_w, dim):  # shifted correctly, but sums the k weights
+def _log_sum_exp_instead_of_mean(
+    log_w, dim
+):  # shifted correctly, but sums the k weights
     m = log_w.max(dim, keepdim=True).values
     return (m + torch.log(torch.exp(log_w - m).sum(dim, keepdim=True))).squeeze(dim)
 
@@ -167,8 +224,14 @@ def _likelihood_through_sigmoid(logits, x):
     return (x * p.log() + (1 - x) * (1 - p).log()).flatten(1).sum(1)
 
 
-def _bce_instead_of_likelihood(logits, x):  # the loss of the notebook, not the log-likelihood: the sign
-    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+def _bce_instead_of_likelihood(
+    logits, x
+):  # the loss of the notebook, not the log-likelihood: the sign
+    return (
+        F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+        .flatten(1)
+        .sum(1)
+    )
 
 
 def _transposed_size_ignoring_padding(size, kernel, stride=1, padding=0):
@@ -180,12 +243,18 @@ def _losses_through_sigmoid(real_logits, fake_logits):
     return -d_real.log().mean() - (1 - d_fake).log().mean(), -d_fake.log().mean()
 
 
-def _optimal_discriminator_swapped(p_data, p_g):  # the fakes' share instead of the real one
+def _optimal_discriminator_swapped(
+    p_data, p_g
+):  # the fakes' share instead of the real one
     total = p_data + p_g
-    return torch.where(total > 0, p_g / total.clamp(min=1e-300), torch.full_like(total, 0.5))
+    return torch.where(
+        total > 0, p_g / total.clamp(min=1e-300), torch.full_like(total, 0.5)
+    )
 
 
-def _optimal_discriminator_dividing_by_zero(p_data, p_g):  # 0 / 0 where neither density has mass
+def _optimal_discriminator_dividing_by_zero(
+    p_data, p_g
+):  # 0 / 0 where neither density has mass
     return p_data / (p_data + p_g)
 
 
@@ -203,7 +272,9 @@ def _penalty_without_create_graph(critic, real, fake, a, gp_lambda=10.0):
     return gp_lambda * ((grads.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
-def _one_sided_penalty(critic, real, fake, a, gp_lambda=10.0):  # punishes slopes above 1 only
+def _one_sided_penalty(
+    critic, real, fake, a, gp_lambda=10.0
+):  # punishes slopes above 1 only
     a = a.view(-1, 1, 1, 1)
     x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
     (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
@@ -211,7 +282,9 @@ def _one_sided_penalty(critic, real, fake, a, gp_lambda=10.0):  # punishes slope
 
 
 def _frobenius_bound(critic):
-    return math.prod(m.weight.norm().item() for m in critic.modules() if isinstance(m, nn.Linear))
+    return math.prod(
+        m.weight.norm().item() for m in critic.modules() if isinstance(m, nn.Linear)
+    )
 
 
 def _coverage_strictly_above(counts):
@@ -232,16 +305,24 @@ def _fid_rows_as_variables(real_features, fake_features):
 def _fid_biased_covariance(real_features, fake_features):
     import scipy.linalg
 
-    cov_r, cov_g = np.cov(real_features, rowvar=False, ddof=0), np.cov(fake_features, rowvar=False, ddof=0)
+    cov_r, cov_g = (
+        np.cov(real_features, rowvar=False, ddof=0),
+        np.cov(fake_features, rowvar=False, ddof=0),
+    )
     root = scipy.linalg.sqrtm(cov_r @ cov_g).real
     mu_r, mu_g = real_features.mean(0), fake_features.mean(0)
     return float(np.sum((mu_r - mu_g) ** 2) + np.trace(cov_r + cov_g - 2 * root))
 
 
-def _fid_with_sqrtm(real_features, fake_features):  # the textbook formula: breaks on singular covariances
+def _fid_with_sqrtm(
+    real_features, fake_features
+):  # the textbook formula: breaks on singular covariances
     import scipy.linalg
 
-    cov_r, cov_g = np.cov(real_features, rowvar=False), np.cov(fake_features, rowvar=False)
+    cov_r, cov_g = (
+        np.cov(real_features, rowvar=False),
+        np.cov(fake_features, rowvar=False),
+    )
     root = scipy.linalg.sqrtm(cov_r @ cov_g).real
     mu_r, mu_g = real_features.mean(0), fake_features.mean(0)
     return float(np.sum((mu_r - mu_g) ** 2) + np.trace(cov_r + cov_g - 2 * root))
@@ -254,18 +335,26 @@ MISTAKES = {
         (_gaussian_with_wrong_transpose, "covariance"),
         (_gaussian_ignoring_correlations, "covariance"),
     ],
-    "conv_output_size": [(_conv_size_without_floor, "int"), (_conv_size_rounded, "nn.Conv2d gives")],
+    "conv_output_size": [
+        (_conv_size_without_floor, "int"),
+        (_conv_size_rounded, "nn.Conv2d gives"),
+    ],
     "kl_diagonal": [(_kl_with_log_sigma, "kl_divergence")],
     "reparameterised_sample": [
         (_sample_without_gradient, "no gradient"),
         (_sample_with_the_variance, "exp(log_var / 2)"),
     ],
-    "log_mean_exp": [(_naive_log_mean_exp, "largest value"), (_log_sum_exp_instead_of_mean, "not their sum")],
+    "log_mean_exp": [
+        (_naive_log_mean_exp, "largest value"),
+        (_log_sum_exp_instead_of_mean, "not their sum"),
+    ],
     "bernoulli_log_likelihood": [
         (_likelihood_through_sigmoid, "softplus"),
         (_bce_instead_of_likelihood, "minus the BCE"),
     ],
-    "transposed_output_size": [(_transposed_size_ignoring_padding, "nn.ConvTranspose2d gives")],
+    "transposed_output_size": [
+        (_transposed_size_ignoring_padding, "nn.ConvTranspose2d gives")
+    ],
     "gan_losses": [(_losses_through_sigmoid, "softplus")],
     "optimal_discriminator": [
         (_optimal_discriminator_swapped, "only real data"),
@@ -284,29 +373,49 @@ MISTAKES = {
         (_fid_with_sqrtm, "singular"),
     ],
 }
-MISTAKE_CASES = [(name, fn, word) for name, mistakes in MISTAKES.items() for fn, word in mistakes]
+MISTAKE_CASES = [
+    (name, fn, word) for name, mistakes in MISTAKES.items() for fn, word in mistakes
+]
 
 
 def test_every_check_is_used_in_a_notebook_and_has_a_mistake_test():
     modules = {_module(path) for path in NOTEBOOKS}
-    checks = {name.removeprefix("check_") for module in modules for name in dir(module) if name.startswith("check_")}
+    checks = {
+        name.removeprefix("check_")
+        for module in modules
+        for name in dir(module)
+        if name.startswith("check_")
+    }
     in_notebooks = {name for _, name, _, _ in CASES}
     missing, unknown = checks - in_notebooks, in_notebooks - checks
-    assert not missing and not unknown, f"checks not in a notebook: {missing}; unknown checks: {unknown}"
-    assert checks == set(MISTAKES), f"checks without a mistake test: {checks - set(MISTAKES)}"
+    assert not missing and not unknown, (
+        f"checks not in a notebook: {missing}; unknown checks: {unknown}"
+    )
+    assert checks == set(MISTAKES), (
+        f"checks without a mistake test: {checks - set(MISTAKES)}"
+    )
 
 
-@pytest.mark.parametrize(("name", "fn", "word"), MISTAKE_CASES, ids=[fn.__name__ for _, fn, _ in MISTAKE_CASES])
+@pytest.mark.parametrize(
+    ("name", "fn", "word"),
+    MISTAKE_CASES,
+    ids=[fn.__name__ for _, fn, _ in MISTAKE_CASES],
+)
 def test_a_typical_mistake_fails_and_says_why(name, fn, word):
     verdict = _check_of(name)(fn)
     assert not verdict.passed, f"{fn.__name__} passed check_{name}"
     assert verdict.message.startswith("Not yet: "), str(verdict)
-    assert word in verdict.message, f"check_{name}({fn.__name__}) should mention {word!r}: {verdict}"
+    assert word in verdict.message, (
+        f"check_{name}({fn.__name__}) should mention {word!r}: {verdict}"
+    )
 
 
 # course_utils.exercises.checking itself
 def test_verdict_is_truthy_when_passed_and_shows_one_line():
-    right, wrong = checking.Verdict(True, "Correct: fine"), checking.Verdict(False, "Not yet: 3 instead of 4")
+    right, wrong = (
+        checking.Verdict(True, "Correct: fine"),
+        checking.Verdict(False, "Not yet: 3 instead of 4"),
+    )
     assert right and not wrong
     assert repr(right) == str(right) == right._repr_markdown_() == "✅ Correct: fine"
     assert repr(wrong) == "❌ Not yet: 3 instead of 4"
@@ -322,9 +431,13 @@ def test_an_exception_in_the_students_code_is_reported_not_raised():
 
 
 def test_a_wrong_return_type_or_shape_is_reported():
-    verdict = _check_of("bernoulli_entropy")(lambda x: x.sum())  # one number for the whole batch
+    verdict = _check_of("bernoulli_entropy")(
+        lambda x: x.sum()
+    )  # one number for the whole batch
     assert not verdict.passed and "shape (4,)" in verdict.message, str(verdict)
-    verdict = _check_of("gan_losses")(lambda real, fake: F.softplus(-real).mean())  # not a pair
+    verdict = _check_of("gan_losses")(
+        lambda real, fake: F.softplus(-real).mean()
+    )  # not a pair
     assert not verdict.passed and "pair" in verdict.message, str(verdict)
 
 
@@ -336,7 +449,15 @@ def test_passing_something_else_than_a_function_is_reported():
 def test_checks_leave_the_global_random_state_alone():
     torch.manual_seed(123)
     state = torch.get_rng_state()
-    for name, path in [("gradient_penalty_at", "05"), ("lipschitz_bound", "05"), ("log_mean_exp", "03")]:
-        solution = next(s for p, n, _, s in CASES if n == name and p.stem.startswith(path))
+    for name, path in [
+        ("gradient_penalty_at", "05"),
+        ("lipschitz_bound", "05"),
+        ("log_mean_exp", "03"),
+    ]:
+        solution = next(
+            s for p, n, _, s in CASES if n == name and p.stem.startswith(path)
+        )
         assert _check_of(name)(_define(solution, name))
-    assert torch.equal(torch.get_rng_state(), state), "a check moved the caller's random generator"
+    assert torch.equal(torch.get_rng_state(), state), (
+        "a check moved the caller's random generator"
+    )

@@ -2,7 +2,7 @@ import ipywidgets as widgets
 import pytest
 import torch
 
-from course_utils import explore
+from course_utils import explore, viz
 
 
 def decode(codes: torch.Tensor) -> torch.Tensor:
@@ -16,12 +16,23 @@ def decode(codes: torch.Tensor) -> torch.Tensor:
 def test_without_a_frontend_the_explorers_draw_static_figures(course_env, monkeypatch):
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     assert not explore.has_widget_frontend()
-    path = explore.latent_sliders(decode, torch.zeros(4), "03_test", "sliders", dims=[0, 2, 3])
-    assert path.name == "sliders.png" and path.exists()
-    path = explore.choice_slider({"1": torch.rand(4, 1, 28, 28), "4": torch.rand(4, 1, 28, 28)}, "03_test", "beta")
-    assert path.exists()
-    path = explore.interpolation_slider(decode, torch.zeros(4), torch.ones(4), "04_test", "interp")
-    assert path.exists()
+    shown = explore.latent_sliders(
+        decode, torch.zeros(4), "03_test", "sliders", dims=[0, 2, 3]
+    )
+    assert shown is None, (
+        "no widget without a frontend (and no path as a cell's result)"
+    )
+    assert viz.figure_path("03_test", "sliders").exists()
+    explore.choice_slider(
+        {"1": torch.rand(4, 1, 28, 28), "4": torch.rand(4, 1, 28, 28)},
+        "03_test",
+        "beta",
+    )
+    assert viz.figure_path("03_test", "beta").exists()
+    explore.interpolation_slider(
+        decode, torch.zeros(4), torch.ones(4), "04_test", "interp"
+    )
+    assert viz.figure_path("04_test", "interp").exists()
 
 
 @pytest.fixture
@@ -31,7 +42,9 @@ def frontend(course_env, monkeypatch):
 
 
 def test_latent_sliders_redraw_when_moved(frontend):
-    box = explore.latent_sliders(decode, torch.zeros(4), "03_test", "sliders", dims=[3, 0, 1])
+    box = explore.latent_sliders(
+        decode, torch.zeros(4), "03_test", "sliders", dims=[3, 0, 1]
+    )
     controls, image = box.children[0].children, box.children[1]
     assert len(controls) == 3 and isinstance(image, widgets.Image)
     before = bytes(image.value)
@@ -42,18 +55,26 @@ def test_latent_sliders_redraw_when_moved(frontend):
 
 
 def test_choice_and_interpolation_sliders_switch_pictures(frontend):
-    box = explore.choice_slider({"0.5": torch.zeros(4, 1, 28, 28), "4": torch.rand(4, 1, 28, 28)}, "03_test", "beta")
+    box = explore.choice_slider(
+        {"0.5": torch.zeros(4, 1, 28, 28), "4": torch.rand(4, 1, 28, 28)},
+        "03_test",
+        "beta",
+    )
     slider, image = box.children
     before = bytes(image.value)
     slider.value = "4"
     assert bytes(image.value) != before
-    slider, image = explore.interpolation_slider(decode, -torch.ones(4), torch.ones(4), "04_test", "interp").children
+    slider, image = explore.interpolation_slider(
+        decode, -torch.ones(4), torch.ones(4), "04_test", "interp"
+    ).children
     before = bytes(image.value)
     slider.value = 1.0
     assert bytes(image.value) != before
 
 
-def test_latent_sliders_move_coordinates_by_offsets_from_the_code(course_env, monkeypatch):
+def test_latent_sliders_move_coordinates_by_offsets_from_the_code(
+    course_env, monkeypatch
+):
     """One traversal convention (03): z_k = center_k + t, t from -limit to +limit; t = 0 is the code itself."""
     monkeypatch.setenv("JPY_SESSION_NAME", "notebook.ipynb")
     seen = []
@@ -63,13 +84,17 @@ def test_latent_sliders_move_coordinates_by_offsets_from_the_code(course_env, mo
         return decode(codes)
 
     center = torch.tensor([0.5, -2.0, 1.0])
-    box = explore.latent_sliders(recording, center, "03_test", "sliders", dims=[1, 2], limit=3.0)
+    box = explore.latent_sliders(
+        recording, center, "03_test", "sliders", dims=[1, 2], limit=3.0
+    )
     sweep = torch.linspace(-3, 3, explore.STATIC_STEPS)
     for row, k in enumerate([1, 2]):  # the static figure: one row per coordinate
         codes = seen[row]
         assert torch.allclose(codes[:, k], center[k] + sweep), codes[:, k]
         others = [j for j in range(3) if j != k]
         assert torch.equal(codes[:, others], center[others].expand(len(sweep), -1))
-    assert torch.equal(seen[2], center[None]), "the widget starts at the code itself (t = 0)"
+    assert torch.equal(seen[2], center[None]), (
+        "the widget starts at the code itself (t = 0)"
+    )
     box.children[0].children[0].value = 1.5  # Δz[1]
     assert torch.allclose(seen[-1], torch.tensor([[0.5, -0.5, 1.0]])), seen[-1]

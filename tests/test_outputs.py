@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from course_utils import data, outputs
+from course_utils import config, data, outputs
 
 
 def test_samples_files_round_trip_and_reject_other_formats(course_env):
@@ -16,28 +16,49 @@ def test_samples_files_round_trip_and_reject_other_formats(course_env):
         outputs.save_samples(pixels.float(), "toy")
 
 
-GOOD = {"device": "cpu", "train_images": 10, "seed": 0, "toy_train_seconds": 1.5, "toy_fid": 3.0}
+RECORD = {  # what train_or_load returns, cut down to what save_metrics reads
+    "device": "cpu",
+    "seed": 0,
+    "train_images": 10,
+    "train_seconds": 1.5,
+    "fingerprint": {
+        "arguments": {"steps": 30, "betas": [0.5, 0.9], "model": "Tiny 1a"}
+    },
+}
 
 
-def test_metrics_carry_their_provenance(course_env, monkeypatch):
+def test_metrics_come_from_the_records_and_carry_their_provenance(
+    course_env, monkeypatch, capsys
+):
     monkeypatch.setenv("COURSE_QUICK", "1")
-    path = outputs.save_metrics("00_test", GOOD, settings={"toy": {"steps": 30, "betas": (0.5, 0.9)}, "batch": 8})
-    saved = json.loads(path.read_text())
-    assert saved["toy_steps"] == 30 and saved["toy_betas"] == [0.5, 0.9] and saved["batch"] == 8
+    outputs.save_metrics("00_test", {"toy_fid": 3.25}, {"toy": RECORD})
+    saved = json.loads(config.output_path("metrics", "00_test.json").read_text())
+    assert saved["toy_steps"] == 30 and saved["toy_betas"] == [0.5, 0.9]
+    assert "toy_model" not in saved, (
+        "only plain arguments (numbers, strings) are settings"
+    )
+    assert saved["toy_train_seconds"] == 1.5 and saved["toy_fid"] == 3.25
+    assert (saved["device"], saved["seed"], saved["train_images"]) == ("cpu", 0, 10)
     assert saved["quick"] is True and saved["data_source"] == "offline-subset"
-    assert saved["torch_version"] == torch.__version__ and saved["toy_fid"] == 3.0
+    assert saved["torch_version"] == torch.__version__
     assert saved["git_commit"] is None or len(saved["git_commit"]) >= 7
-    assert all(not isinstance(value, dict) for value in saved.values()), "one flat object"
+    assert all(not isinstance(value, dict) for value in saved.values()), (
+        "one flat object"
+    )
+    shown = capsys.readouterr().out
+    assert "| toy_fid | 3.25 |" in shown and "toy_steps" not in shown, "headline only"
 
 
-@pytest.mark.parametrize("missing", ["device", "train_images", "seed", "toy_train_seconds"])
-def test_metrics_without_a_required_key_are_refused(course_env, missing):
-    with pytest.raises(ValueError, match=missing.replace("toy_", "")):
-        outputs.save_metrics("00_test", {k: v for k, v in GOOD.items() if k != missing})
+def test_metrics_without_a_record_need_the_seed_and_a_train_time(course_env):
+    with pytest.raises(ValueError, match="seed"):
+        outputs.save_metrics("00_test", {"ppca_train_seconds": 0.1}, train_images=5)
+    with pytest.raises(ValueError, match="train_seconds"):
+        outputs.save_metrics("00_test", {"x": 1.0}, seed=0, train_images=5)
+    outputs.save_metrics("00_test", {"ppca_train_seconds": 0.1}, seed=0, train_images=5)
 
 
 def test_data_source_names_the_stand_in_by_folder_and_hash(course_env, monkeypatch):
-    from course_utils.standin import build_standin
+    from tools.standin import build_standin
 
     assert data.source() == "offline-subset"
     root = build_standin(course_env / "standin")

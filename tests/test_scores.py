@@ -14,7 +14,9 @@ def test_frechet_distance_matches_known_answers():
     mu = rng.normal(size=5)
     assert scores.frechet_distance(mu, cov, mu, cov) == pytest.approx(0, abs=1e-6)
     # 1-D: (m1 - m2)^2 + (s1 - s2)^2
-    d = scores.frechet_distance(np.array([1.0]), np.array([[4.0]]), np.array([3.0]), np.array([[9.0]]))
+    d = scores.frechet_distance(
+        np.array([1.0]), np.array([[4.0]]), np.array([3.0]), np.array([[9.0]])
+    )
     assert d == pytest.approx((1 - 3) ** 2 + (2 - 3) ** 2)
     # diagonal covariances: ||mu1 - mu2||^2 + sum_i (sqrt(a_i) - sqrt(b_i))^2
     var1, var2 = np.array([1.0, 4.0, 9.0]), np.array([4.0, 4.0, 1.0])
@@ -31,18 +33,24 @@ def trained_judge(course_env, monkeypatch):
 
 def test_judge_trains_once_is_accurate_and_is_cached(trained_judge, course_env):
     assert (course_env / "outputs" / "checkpoints" / "judge.pt").exists()
-    assert trained_judge.test_accuracy > 0.9  # quick mode: 200 steps on the offline subset
+    assert (
+        trained_judge.test_accuracy > 0.9
+    )  # quick mode: 200 steps on the offline subset
     again = classifier.judge(device="cpu")
     assert again.train_seconds == trained_judge.train_seconds  # loaded, not retrained
     assert torch.equal(again.head.weight, trained_judge.head.weight)
 
 
-def test_the_judge_is_the_same_whatever_the_random_state(trained_judge, tmp_path, monkeypatch):
+def test_the_judge_is_the_same_whatever_the_random_state(
+    trained_judge, tmp_path, monkeypatch
+):
     monkeypatch.setenv("COURSE_OUTPUT_DIR", str(tmp_path / "elsewhere"))
     torch.manual_seed(123)
     state = torch.get_rng_state()
     retrained = classifier.judge(device="cpu")
-    assert torch.equal(torch.get_rng_state(), state), "judge() must not move the caller's generator"
+    assert torch.equal(torch.get_rng_state(), state), (
+        "judge() must not move the caller's generator"
+    )
     assert torch.equal(retrained.head.weight, trained_judge.head.weight)
 
 
@@ -55,14 +63,21 @@ def test_judge_report_on_real_digits(trained_judge):
     assert sum(real_vs_real["class_counts"]) == 500
     ones = data.to_pixels(data.mnist("test", device="cpu", digits=[1])[0])
     only_ones = scores.judge_report(ones, images[500:], trained_judge)
-    assert only_ones["class_counts"][1] >= 0.9 * len(ones) and only_ones["coverage"] < 10
+    assert (
+        only_ones["class_counts"][1] >= 0.9 * len(ones) and only_ones["coverage"] < 10
+    )
     assert math.isinf(only_ones["class_ratio"]) and only_ones["min_class_fraction"] == 0
     assert only_ones["fid"] > 5 * real_vs_real["fid"]
     assert scores.class_histogram(ones, trained_judge).argmax() == 1
 
 
 def _nearest_distances(images: torch.Tensor, train: torch.Tensor) -> torch.Tensor:
-    return torch.cat([torch.cdist(chunk, train.flatten(1)).min(1).values for chunk in images.flatten(1).split(250)])
+    return torch.cat(
+        [
+            torch.cdist(chunk, train.flatten(1)).min(1).values
+            for chunk in images.flatten(1).split(250)
+        ]
+    )
 
 
 def test_copy_fraction_flags_copies_that_a_median_distance_misses(course_env):
@@ -72,7 +87,9 @@ def test_copy_fraction_flags_copies_that_a_median_distance_misses(course_env):
     new = test[1::2]  # other real held-out digits
     g = torch.Generator().manual_seed(0)
     copies = train[torch.randperm(len(train), generator=g)[:250]]
-    near_copies = (copies + 0.02 * torch.randn(copies.shape, generator=g)).clamp(0, 1)  # memorised, not bit-exact
+    near_copies = (copies + 0.02 * torch.randn(copies.shape, generator=g)).clamp(
+        0, 1
+    )  # memorised, not bit-exact
 
     def fraction(images):
         return scores.copy_fraction(_nearest_distances(images, train), held_out)
@@ -87,4 +104,6 @@ def test_copy_fraction_flags_copies_that_a_median_distance_misses(course_env):
     assert _nearest_distances(copier_40, train).median() > 0.5 * held_out.median()
     assert fraction(copier_40) >= 0.40
     # the threshold is a quantile of the held-out distances, and a sample exactly at it counts
-    assert scores.copy_fraction(np.array([1.0, 2.0, 3.0]), np.arange(101.0), quantile=0.02) == pytest.approx(2 / 3)
+    assert scores.copy_fraction(
+        np.array([1.0, 2.0, 3.0]), np.arange(101.0), quantile=0.02
+    ) == pytest.approx(2 / 3)

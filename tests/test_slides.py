@@ -1,4 +1,4 @@
-"""Slides for a lecture: every notebook follows the slide rules of course_utils.slides, and converts
+"""Slides for a lecture: every notebook follows the slide rules of tools.slides, and converts
 to a reveal.js deck with one slide per top-level heading it shows."""
 
 import copy
@@ -11,14 +11,20 @@ import nbformat
 import pytest
 from nbconvert import SlidesExporter
 
-from course_utils import build, slides
+from tools import build, slides
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(
+    (Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb")
+)
 PENDING: set[str] = set()  # notebooks whose slide metadata is still being written
 
 
 def _pending(path: Path):
-    marks = [pytest.mark.xfail(reason="slide metadata pending", strict=False)] if path.name in PENDING else []
+    marks = (
+        [pytest.mark.xfail(reason="slide metadata pending", strict=False)]
+        if path.name in PENDING
+        else []
+    )
     return pytest.param(path, id=path.name, marks=marks)
 
 
@@ -47,7 +53,9 @@ def top_level_headings(notebook: dict) -> int:
     for cell in notebook["cells"]:
         if cell["cell_type"] != "markdown" or slides.slide_type(cell) in slides.HIDDEN:
             continue
-        text = re.sub(r"```.*?```", "", "".join(cell["source"]), flags=re.DOTALL)  # not comments in code blocks
+        text = re.sub(
+            r"```.*?```", "", "".join(cell["source"]), flags=re.DOTALL
+        )  # not comments in code blocks
         count += len(re.findall(r"^#{1,2} ", text, flags=re.MULTILINE))
     return count
 
@@ -55,65 +63,105 @@ def top_level_headings(notebook: dict) -> int:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_one_slide_per_top_level_heading(path):
     notebook = json.loads(path.read_text())
-    deck, _ = SlidesExporter().from_notebook_node(nbformat.reads(path.read_text(), as_version=4))
+    deck, _ = SlidesExporter().from_notebook_node(
+        nbformat.reads(path.read_text(), as_version=4)
+    )
     parser = TopLevelSections()
     parser.feed(deck)
     headings = top_level_headings(notebook)
-    assert headings > 0 and parser.count == headings, f"{path.name}: {parser.count} slides, {headings} headings"
+    assert headings > 0 and parser.count == headings, (
+        f"{path.name}: {parser.count} slides, {headings} headings"
+    )
 
 
 @pytest.mark.parametrize("path", [_pending(p) for p in NOTEBOOKS])
 def test_notebook_follows_the_slide_rules(path):
     found = slides.problems(json.loads(path.read_text()))
-    assert not found, f"{path.name} (fix with `python -m course_utils.slides {path}`):\n" + "\n".join(found)
+    assert not found, (
+        f"{path.name} (fix with `python -m tools.slides {path}`):\n" + "\n".join(found)
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_applying_the_rules_satisfies_them_and_changes_nothing_the_second_time(path):
     notebook = json.loads(path.read_text())
-    for cell, kind in zip(notebook["cells"], slides.expected_types(notebook), strict=True):
+    for cell, kind in zip(
+        notebook["cells"], slides.expected_types(notebook), strict=True
+    ):
         cell.setdefault("metadata", {}).setdefault("slideshow", {})["slide_type"] = kind
     assert slides.problems(notebook) == []
-    assert slides.expected_types(notebook) == [slides.slide_type(c) for c in notebook["cells"]]
+    assert slides.expected_types(notebook) == [
+        slides.slide_type(c) for c in notebook["cells"]
+    ]
     setup = slides.skipped_by_rule(notebook)
-    assert min(i for i, c in enumerate(notebook["cells"]) if c["cell_type"] == "code") in setup
+    assert (
+        min(i for i, c in enumerate(notebook["cells"]) if c["cell_type"] == "code")
+        in setup
+    )
 
 
 def _cell(kind: str, text: str, slide_type: str = "-") -> dict:
-    return {"cell_type": kind, "metadata": {"slideshow": {"slide_type": slide_type}}, "source": text}
+    return {
+        "cell_type": kind,
+        "metadata": {"slideshow": {"slide_type": slide_type}},
+        "source": text,
+    }
 
 
-LECTURE = {"cells": [
-    _cell("markdown", "# 99 · A lecture", "slide"),
-    _cell("code", "import os  # the set-up cell"),
-    _cell("code", "import torch\nfrom course_utils import viz\n\nDEVICE = 'cpu'\nprint(torch.__version__)"),
-    _cell("markdown", "## Settings", "slide"),
-    _cell("code", "QUICK = False  # smoke test\nSTEPS = 10\nset_seed(0)"),
-    _cell("markdown", "## Training", "slide"),
-    _cell("code", "model = train(STEPS)"),
-    _cell("markdown", "The samples of the trained model:"),
-    _cell("code", "viz.show_images(model.sample(64), NOTEBOOK, 'samples')"),
-    _cell("markdown", "They look like digits."),
-    _cell("code", "path = outputs.save_samples(samples, 'model')\nprint(path)"),
-    _cell("code", "report = scores.judge_report(samples)\noutputs.save_samples(samples, 'model')\nprint(report)"),
-    _cell("markdown", "## Metrics", "slide"),
-    _cell("code", "metrics = {'steps': STEPS}\nprint(outputs.save_metrics(NOTEBOOK, metrics))\nfor k in metrics:\n"
-                  "    print(k)"),
-    _cell("markdown", "## Summary\n- a point\n- another point\n- a third point", "slide"),
-    _cell("code", "outputs.save_metrics(NOTEBOOK, {'steps': STEPS})"),
-]}  # fmt: skip
+LECTURE = {
+    "cells": [
+        _cell("markdown", "# 99 · A lecture", "slide"),
+        _cell("code", "import os  # the set-up cell"),
+        _cell(
+            "code",
+            "import torch\nfrom course_utils import viz\n\nDEVICE = 'cpu'\nprint(torch.__version__)",
+        ),
+        _cell("markdown", "## Settings", "slide"),
+        _cell("code", "QUICK = False  # smoke test\nSTEPS = 10\nset_seed(0)"),
+        _cell("markdown", "## Training", "slide"),
+        _cell("code", "model = train(STEPS)"),
+        _cell("markdown", "The samples of the trained model:"),
+        _cell("code", "viz.show_images(model.sample(64), NOTEBOOK, 'samples')"),
+        _cell("markdown", "They look like digits."),
+        _cell("code", "path = outputs.save_samples(samples, 'model')\nprint(path)"),
+        _cell(
+            "code",
+            "report = scores.judge_report(samples)\noutputs.save_samples(samples, 'model')\nprint(report)",
+        ),
+        _cell("markdown", "## Metrics", "slide"),
+        _cell(
+            "code",
+            "metrics = {'steps': STEPS}\nprint(outputs.save_metrics(NOTEBOOK, metrics))\nfor k in metrics:\n"
+            "    print(k)",
+        ),
+        _cell(
+            "markdown",
+            "## Summary\n- a point\n- another point\n- a third point",
+            "slide",
+        ),
+        _cell("code", "outputs.save_metrics(NOTEBOOK, {'steps': STEPS})"),
+    ]
+}
 
 
 def test_the_rules_on_a_small_lecture():
     types = slides.expected_types(LECTURE)
-    assert types[1:5] == ["skip"] * 4, "set-up, imports, and the settings section are not lecture material"
+    assert types[1:5] == ["skip"] * 4, (
+        "set-up, imports, and the settings section are not lecture material"
+    )
     assert types[5] == "slide" and types[6] == "-"
-    assert types[7] == "subslide" and types[8] == "-", "the picture gets a slide, starting at its introduction"
+    assert types[7] == "subslide" and types[8] == "-", (
+        "the picture gets a slide, starting at its introduction"
+    )
     assert types[10] == "skip", "saving samples and printing the path is bookkeeping"
     assert types[9] == "-", "the comment on a picture stays on the picture's slide"
-    assert types[11] == "subslide", "a cell that computes a report is shown, on a slide after the picture's"
+    assert types[11] == "subslide", (
+        "a cell that computes a report is shown, on a slide after the picture's"
+    )
     assert types[12:14] == ["skip", "skip"], "a metrics section is skipped whole"
-    assert types[14:] == ["slide", "skip"], "a summary with content stays, its bookkeeping cell goes"
+    assert types[14:] == ["slide", "skip"], (
+        "a summary with content stays, its bookkeeping cell goes"
+    )
 
 
 def test_problems_name_the_cells_that_break_the_rules():
@@ -122,21 +170,34 @@ def test_problems_name_the_cells_that_break_the_rules():
         cell["metadata"]["slideshow"]["slide_type"] = kind
     assert slides.problems(broken) == []
     broken["cells"][4]["metadata"]["slideshow"]["slide_type"] = "-"  # settings shown
-    broken["cells"][7]["metadata"]["slideshow"]["slide_type"] = "-"  # picture on the training slide
-    broken["cells"][5]["metadata"]["slideshow"]["slide_type"] = "fragment"  # heading not starting a slide
+    broken["cells"][7]["metadata"]["slideshow"]["slide_type"] = (
+        "-"  # picture on the training slide
+    )
+    broken["cells"][5]["metadata"]["slideshow"]["slide_type"] = (
+        "fragment"  # heading not starting a slide
+    )
     found = "\n".join(slides.problems(broken))
-    assert "cell 4 " in found and "cell 5 " in found and "a picture (cell 8)" in found, found
+    assert (
+        "cell 4 " in found and "cell 5 " in found and "a picture (cell 8)" in found
+    ), found
 
 
 def test_the_command_rewrites_only_slide_types(tmp_path):
     path = tmp_path / "99_lecture.ipynb"
-    notebook = {"cells": LECTURE["cells"], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    notebook = {
+        "cells": LECTURE["cells"],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
     assert slides.main(["--check", str(path)]) == 1
     assert slides.main([str(path)]) == 0
     assert slides.main(["--check", str(path)]) == 0
     rewritten = json.loads(path.read_text())
-    assert [c["source"] for c in rewritten["cells"]] == [c["source"] for c in LECTURE["cells"]]
+    assert [c["source"] for c in rewritten["cells"]] == [
+        c["source"] for c in LECTURE["cells"]
+    ]
     assert slides.apply(path) == [], "a second run must change nothing"
 
 
@@ -164,16 +225,34 @@ def test_published_pages_and_decks_load_everything_from_next_to_them(tmp_path):
         parser = ScriptsAndStyles()
         parser.feed(text)
         loads = [u for u in parser.loads if not u.startswith("data:")]
-        assert any(u.endswith("MathJax.js?config=" + build.MATHJAX_CONFIG) for u in loads), loads
-        assert any(u.startswith("img/") for u in loads), f"{page.name}: the diagram of img/ is not shown: {loads}"
+        assert any(
+            u.endswith("MathJax.js?config=" + build.MATHJAX_CONFIG) for u in loads
+        ), loads
+        assert any(u.startswith("img/") for u in loads), (
+            f"{page.name}: the diagram of img/ is not shown: {loads}"
+        )
         web = [u for u in loads if re.match(r"(https?:)?//", u)]
         assert not web, f"{page.name} loads {web} from the web"
         missing = [u for u in loads if not (tmp_path / u.split("?")[0]).is_file()]
         assert not missing, f"{page.name} loads {missing}, which are not in {tmp_path}"
-        assert "import mermaid" not in text and "cdnjs" not in text and "unpkg" not in text
+        assert (
+            "import mermaid" not in text and "cdnjs" not in text and "unpkg" not in text
+        )
     deck_text = deck.read_text()
-    for script in ("dist/reveal.js", "plugin/notes/notes.js"):  # loaded through require.js, not <script>
+    for script in (
+        "dist/reveal.js",
+        "plugin/notes/notes.js",
+    ):  # loaded through require.js, not <script>
         assert f'"{build.ASSETS}/reveal.js/{script}"' in deck_text
         assert (tmp_path / build.ASSETS / "reveal.js" / script).is_file()
-    theme = tmp_path / build.ASSETS / "reveal.js" / "dist" / "theme" / f"{build.REVEAL_THEME}.css"
-    assert "@import url(http" not in theme.read_text(), "the deck's theme fetches fonts from the web"
+    theme = (
+        tmp_path
+        / build.ASSETS
+        / "reveal.js"
+        / "dist"
+        / "theme"
+        / f"{build.REVEAL_THEME}.css"
+    )
+    assert "@import url(http" not in theme.read_text(), (
+        "the deck's theme fetches fonts from the web"
+    )

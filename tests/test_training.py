@@ -39,25 +39,30 @@ def test_set_seed_repeats_every_generator():
 
 def test_checkpoint_round_trip(course_env):
     model, copy = nn.Linear(3, 2), nn.Linear(3, 2)
-    path = training.save_checkpoint(model, "tiny", {"note": "x"})
+    path = training.save_checkpoint("tiny", {"model": model}, {"note": "x"})
     assert path == course_env / "outputs" / "checkpoints" / "tiny.pt"
-    assert training.load_checkpoint(copy, "tiny") == {"note": "x"}
+    assert training.load_checkpoint("tiny", model=copy)["note"] == "x"
     assert torch.equal(copy.weight, model.weight)
-    assert training.load_checkpoint(copy, "absent") is None
-    assert sorted(p.name for p in path.parent.iterdir()) == ["tiny.json", "tiny.pt"], "no temporary files left"
+    assert training.load_checkpoint("absent", model=copy) is None
+    assert sorted(p.name for p in path.parent.iterdir()) == ["tiny.json", "tiny.pt"]
 
 
 def test_a_checkpoint_that_does_not_fit_names_the_keys(course_env):
-    training.save_checkpoint(nn.Sequential(nn.Linear(3, 2)), "net", {})
-    expected = r"missing keys \['1.bias', '1.weight'\].*shape mismatches.*0.weight \(2, 3\) vs \(4, 3\)"
+    training.save_checkpoint("net", {"model": nn.Sequential(nn.Linear(3, 2))}, {})
+    expected = (
+        r"missing keys \['model.1.bias', 'model.1.weight'\].*shape mismatches"
+        r".*model.0.weight \(2, 3\) vs \(4, 3\)"
+    )
+    other = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1))
     with pytest.raises(training.CheckpointError, match=expected):
-        training.load_checkpoint(nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1)), "net")
+        training.load_checkpoint("net", model=other)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "bad_json"])
-def test_a_damaged_checkpoint_is_a_clear_error_without_unsafe_advice(course_env, damage):
-    model = nn.Linear(3, 2)
-    path = training.save_checkpoint(model, "tiny", {"train_seconds": 1.0})
+def test_a_damaged_checkpoint_is_a_clear_error_without_unsafe_advice(
+    course_env, damage
+):
+    path = training.save_checkpoint("tiny", {"model": nn.Linear(3, 2)}, {})
     if damage == "truncate":
         path.write_bytes(path.read_bytes()[:100])
     elif damage == "garbage":
@@ -65,7 +70,7 @@ def test_a_damaged_checkpoint_is_a_clear_error_without_unsafe_advice(course_env,
     else:
         path.with_suffix(".json").write_text("{ half a record")
     with pytest.raises(training.CheckpointError) as error:
-        training.load_checkpoint(nn.Linear(3, 2), "tiny")
+        training.load_checkpoint("tiny", model=nn.Linear(3, 2))
     message = str(error.value)
     assert str(path.with_suffix(".json") if damage == "bad_json" else path) in message
     assert "Delete the file" in message and "RETRAIN = True" in message
@@ -73,8 +78,7 @@ def test_a_damaged_checkpoint_is_a_clear_error_without_unsafe_advice(course_env,
 
 
 def test_an_interrupted_save_leaves_the_old_checkpoint_whole(course_env, monkeypatch):
-    model = nn.Linear(3, 2)
-    path = training.save_checkpoint(model, "tiny", {"run": 1})
+    path = training.save_checkpoint("tiny", {"model": nn.Linear(3, 2)}, {"run": 1})
     before = path.read_bytes()
 
     def crash(obj, f):
@@ -83,13 +87,20 @@ def test_an_interrupted_save_leaves_the_old_checkpoint_whole(course_env, monkeyp
 
     monkeypatch.setattr(torch, "save", crash)
     with pytest.raises(KeyboardInterrupt):
-        training.save_checkpoint(nn.Linear(3, 2), "tiny", {"run": 2})
+        training.save_checkpoint("tiny", {"model": nn.Linear(3, 2)}, {"run": 2})
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["tiny.json", "tiny.pt"]
 
 
+# The training code below is made as a notebook makes it: functions of the module __main__,
+# whose source train_or_load follows.
+NOTEBOOK_CODE = """
+import torch
+from torch import nn
+
+
 class Tiny(nn.Module):
-    def __init__(self, hidden: int = 2) -> None:
+    def __init__(self, hidden=2):
         super().__init__()
         self.layer = nn.Linear(2, hidden)
 
@@ -97,94 +108,223 @@ class Tiny(nn.Module):
         return self.layer(x)
 
 
-class TinyWithOtherForward(Tiny):
-    def forward(self, x):
-        return self.layer(x).relu()
+def scale(x):
+    return x * 1
 
 
-def step_a(x):
-    return x + 1
+def loss(model, x):
+    return scale(model(x)).pow(2).mean()
 
 
-def step_b(x):
-    return x + 2
+def train(model, images, steps=10, lr=1e-3, seed=0):
+    calls.append(1)
+    with torch.no_grad():
+        model.layer.weight.fill_(len(calls))
+    return {"history": {"loss": [loss(model, images).item()]}}
+"""
 
 
-@pytest.fixture
-def trainer():
-    """A train_or_load caller that counts how often it trains."""
-    calls = []
-
-    def run(model=None, settings=None, data=None, code=(step_a,), retrain=False):
-        model = model or Tiny()
-
-        def train():
-            calls.append(1)
-            with torch.no_grad():
-                model.layer.weight.fill_(len(calls))
-            return {"history": {"loss": [1.0]}}
-
-        record = training.train_or_load(
-            model, "m", train, settings=settings or {"steps": 10, "lr": 1e-3}, data=torch.zeros(5, 2) if data is None
-            else data, code=code, retrain=retrain,
-        )  # fmt: skip
-        return model, record
-
-    run.calls = calls
-    return run
+def notebook(code: str = NOTEBOOK_CODE, **replace: str) -> dict:
+    """Run `code` (with text replacements) as a notebook's __main__; return its globals."""
+    for old, new in replace.items():
+        code = code.replace(old, new)
+    scope = {"__name__": "__main__", "calls": []}
+    exec(compile(code, "<cell>", "exec"), scope)
+    return scope
 
 
-def test_an_identical_fingerprint_loads(course_env, trainer):
-    _, record = trainer()
+def run(scope: dict, model=None, images=None, **kwargs):
+    model = scope["Tiny"]() if model is None else model
+    images = torch.zeros(5, 1, 1, 2) if images is None else images
+    torch.manual_seed(0)
+    return model, training.train_or_load("m", scope["train"], model, images, **kwargs)
+
+
+def test_an_identical_call_loads(course_env):
+    scope = notebook()
+    torch.manual_seed(0)
+    _, record = run(scope)
     assert record["train_images"] == 5 and record["train_seconds"] >= 0
-    model, again = trainer()
-    assert len(trainer.calls) == 1, "the same settings, data, model and code must load, not train"
-    assert torch.all(model.layer.weight == 1) and again["history"] == {"loss": [1.0]}
+    assert record["seed"] == 0 and record["device"] == "cpu"
+    torch.manual_seed(0)
+    model, again = run(notebook())  # a new kernel: the same code, made again
+    assert len(scope["calls"]) == 1, "the same arguments and code must load, not train"
+    assert torch.all(model.layer.weight == 1) and again["history"] == record["history"]
+
+
+def tiny(hidden=2, scope=None):
+    scope = notebook() if scope is None else scope
+    torch.manual_seed(0)
+    return scope["Tiny"](hidden)
 
 
 @pytest.mark.parametrize(
     ("change", "said"),
     [
-        ({"settings": {"steps": 20, "lr": 1e-3}}, "settings (steps: 10 -> 20)"),
-        ({"settings": {"steps": 10, "lr": 1e-3, "real_label": 0.9}}, "settings (real_label: None -> 0.9)"),
-        ({"data": torch.ones(5, 2)}, "data (5 images"),
-        ({"model": TinyWithOtherForward()}, "model"),
-        ({"model": Tiny(hidden=3)}, "model"),
-        ({"code": (step_b,)}, "code"),
+        ({"kwargs": {"steps": 20}}, "other arguments (steps: 10 -> 20)"),
+        (
+            {"images": torch.ones(5, 1, 1, 2)},
+            "other arguments (images: 'tensor (5, 1, 1, 2)",
+        ),
+        ({"hidden": 3}, "other arguments (model: 'Tiny"),
+        ({"replace": {"self.layer(x)": "self.layer(x).relu()"}}, "other code (Tiny)"),
+        ({"replace": {"return x * 1": "return x * 2"}}, "other code (scale)"),
+        (
+            {"replace": {"fill_(len(calls))": "fill_(len(calls) + 0)"}},
+            "other code (train)",
+        ),
     ],
-    ids=["a setting", "a new setting", "same-size data", "model code", "model shape", "training code"],
+    ids=[
+        "an argument",
+        "same-size data",
+        "model shape",
+        "model code",
+        "a helper two calls away",
+        "the training function",
+    ],
 )
-def test_any_change_to_the_fingerprint_retrains_and_says_what(course_env, trainer, capsys, change, said):
-    trainer()
+def test_any_change_retrains_and_says_what_in_one_line(
+    course_env, capsys, change, said
+):
+    first = notebook()
+    run(first, model=tiny())
     capsys.readouterr()
-    trainer(**change)
-    assert len(trainer.calls) == 2
-    assert said in capsys.readouterr().out
+    second = notebook(**change.get("replace", {}))
+    run(
+        second,
+        model=tiny(change.get("hidden", 2), second),
+        images=change.get("images"),
+        **change.get("kwargs", {}),
+    )
+    assert len(second["calls"]) == 1, "a changed fingerprint must train again"
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Training m again:"), lines
+    assert said in lines[0], lines[0]
 
 
-def test_quick_mode_is_part_of_the_fingerprint(course_env, trainer, monkeypatch):
+def test_a_setting_the_code_reads_as_a_global_is_part_of_the_fingerprint(
+    course_env, capsys
+):
+    code = NOTEBOOK_CODE.replace("return x * 1", "return x * FACTOR") + "\nFACTOR = 1\n"
+    run(notebook(code), model=tiny())
+    capsys.readouterr()
+    changed = notebook(code.replace("FACTOR = 1", "FACTOR = 2"))
+    run(changed, model=tiny())
+    assert len(changed["calls"]) == 1
+    assert "other settings (FACTOR: 1 -> 2)" in capsys.readouterr().out
+
+
+def test_other_initial_weights_retrain(course_env):
+    run(notebook(), model=tiny())
+    scope = notebook()
+    torch.manual_seed(1)
+    run(scope, model=scope["Tiny"]())
+    assert len(scope["calls"]) == 1
+
+
+def test_quick_mode_is_part_of_the_fingerprint(course_env, monkeypatch):
     monkeypatch.setenv("COURSE_QUICK", "1")
-    trainer()
+    run(notebook(), model=tiny())
     monkeypatch.setenv("COURSE_QUICK", "0")
-    trainer()
-    assert len(trainer.calls) == 2
+    scope = notebook()
+    run(scope, model=tiny())
+    assert len(scope["calls"]) == 1
 
 
-def test_retrain_always_trains_and_a_record_without_fingerprint_retrains(course_env, trainer):
-    trainer()
-    trainer(retrain=True)
-    assert len(trainer.calls) == 2
-    path = training.checkpoint_path("m").with_suffix(".json")  # a checkpoint from before fingerprints
-    path.write_text(json.dumps({"train_seconds": 1.0, "train_images": 5}))
-    trainer()
-    assert len(trainer.calls) == 3
+def test_retrain_always_trains_and_a_record_without_fingerprint_retrains(course_env):
+    scope = notebook()
+    run(scope, model=tiny())
+    run(scope, model=tiny(), retrain=True)
+    assert len(scope["calls"]) == 2
+    path = training.checkpoint_path("m").with_suffix(".json")
+    record = json.loads(path.read_text())
+    del record["fingerprint"]  # a checkpoint from before fingerprints
+    path.write_text(json.dumps(record))
+    run(scope, model=tiny())
+    assert len(scope["calls"]) == 3
 
 
-def test_fingerprint_of_a_notebook_class_and_its_exported_copy_agree():
-    source = "import torch\nfrom torch import nn\nclass Net(nn.Module):\n    def forward(self, x):\n        return x\n"
-    first, second = {}, {}
-    exec(compile(source, "<cell-1>", "exec"), first)
-    exec(compile(source, "<cell-2>", "exec"), second)
-    one = training.fingerprint(first["Net"](), settings={}, data=torch.zeros(1))
-    two = training.fingerprint(second["Net"](), settings={}, data=torch.zeros(1))
+def test_a_save_cut_off_between_weights_and_record_retrains(
+    course_env, monkeypatch, capsys
+):
+    """The weights are written first, the record second: killed in between, the new
+    weights lie beside the old record, and the next run must not trust that pair."""
+    scope = notebook()
+    run(scope, model=tiny())
+    original = training.save_atomic
+
+    def killed_before_the_record(obj, path):
+        if path.suffix == ".json":
+            raise KeyboardInterrupt  # the process dies after the weights were renamed
+        return original(obj, path)
+
+    monkeypatch.setattr(training, "save_atomic", killed_before_the_record)
+    with pytest.raises(KeyboardInterrupt):
+        run(
+            scope, model=tiny(), retrain=True
+        )  # new weights (filled with 2), old record
+    monkeypatch.setattr(training, "save_atomic", original)
+    capsys.readouterr()
+    model, _ = run(scope, model=tiny())
+    assert len(scope["calls"]) == 3, (
+        "weights that do not match their record must retrain"
+    )
+    assert "a save cut off halfway" in capsys.readouterr().out
+    assert torch.all(model.layer.weight == 3)
+
+
+def test_snapshots_are_saved_beside_the_checkpoint_and_loaded_with_it(course_env):
+    code = NOTEBOOK_CODE.replace(
+        'return {"history"',
+        'return {"snapshots": {"pixels": [torch.full((2, 28, 28), 7, dtype=torch.uint8)],'
+        ' "steps": [1]}, "history"',
+    )
+    scope = notebook(code)
+    _, trained = run(scope, model=tiny())
+    _, loaded = run(scope, model=tiny())
+    assert len(scope["calls"]) == 1
+    for record in (trained, loaded):
+        assert record["snapshots"]["pixels"].shape == (1, 2, 28, 28)
+        assert record["snapshots"]["steps"] == [1]
+    assert torch.equal(
+        training.load_snapshots("m")["pixels"], trained["snapshots"]["pixels"]
+    )
+
+
+def test_a_call_without_a_module_is_a_clear_error(course_env):
+    def train(steps):
+        return {}
+
+    with pytest.raises(TypeError, match="got no module to save"):
+        training.train_or_load("m", train, 3)
+
+
+def test_an_argument_that_cannot_be_fingerprinted_is_a_clear_error(course_env):
+    scope = notebook(NOTEBOOK_CODE.replace("seed=0", "seed=None"))
+    with pytest.raises(TypeError, match="cannot fingerprint seed"):
+        run(scope, model=tiny(), seed=torch.Generator())
+
+
+def test_a_notebook_class_and_its_exported_copy_have_one_fingerprint():
+    first, second = notebook(), notebook()
+    second[
+        "Tiny"
+    ].__module__ = "course_utils.from_notebooks.toy"  # as the export writes it
+    one = training.fingerprint(first["train"], tiny(), torch.zeros(1, 1, 1, 2))
+    two = training.fingerprint(second["train"], tiny(), torch.zeros(1, 1, 1, 2))
     assert one == two
+
+
+def test_sample_runs_in_eval_mode_without_gradients_and_restores_the_mode():
+    network = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4))
+    network.train()
+    noise = torch.randn(2500, 2)
+    images = training.sample(network, noise, batch_size=1000)
+    assert images.shape == (2500, 4) and not images.requires_grad
+    network.eval()
+    assert torch.allclose(images, network(noise)), (
+        "BatchNorm must use running statistics"
+    )
+    network.train()
+    training.sample(network, noise)
+    assert network.training, "the network's mode is restored"

@@ -1,4 +1,5 @@
 import cv2
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -12,7 +13,11 @@ def test_collage_layout_and_dtype():
     assert picture.dtype == np.uint8
     assert picture.shape == (2 * 28 + 3 * 2, 4 * 28 + 5 * 2)
     assert picture.min() == 0 and picture.max() == 255  # min-max scaled as a whole
-    assert viz.collage(torch.rand(3, 3, 28, 28), nrow=3).shape == (32, 3 * 28 + 4 * 2, 3)
+    assert viz.collage(torch.rand(3, 3, 28, 28), nrow=3).shape == (
+        32,
+        3 * 28 + 4 * 2,
+        3,
+    )
     assert viz.collage(torch.rand(2, 28, 28)).shape == (32, 2 * 28 + 3 * 2)
 
 
@@ -31,26 +36,30 @@ def test_collage_bad_input(images, nrow, message):
         viz.collage(images, nrow=nrow)
 
 
-def test_to_uint8_min_max_and_constant():
-    assert viz.to_uint8(np.array([-1.0, 0.0, 1.0])).tolist() == [0, 128, 255]
-    assert viz.to_uint8(torch.full((2, 2), 7.0)).tolist() == [[0, 0], [0, 0]]
-
-
 def test_upscale_is_nearest_neighbour():
     image = np.arange(6, dtype=np.uint8).reshape(2, 3)
-    assert np.array_equal(viz.upscale(image, 4), np.repeat(np.repeat(image, 4, 0), 4, 1))
+    assert np.array_equal(
+        viz.upscale(image, 4), np.repeat(np.repeat(image, 4, 0), 4, 1)
+    )
 
 
 def test_pictures_and_figures_are_saved_under_the_output_dir(course_env):
-    path = viz.show_images(torch.rand(4, 1, 28, 28), "00_test", "batch", title="t", nrow=2)
+    shown = viz.show_images(
+        torch.rand(4, 1, 28, 28), "00_test", "batch", title="t", nrow=2
+    )
+    assert shown is None, "a cell ending in show_images shows the picture, not a path"
+    path = viz.figure_path("00_test", "batch")
     assert path == course_env / "outputs" / "figures" / "00_test" / "batch.png"
-    assert cv2.imread(str(path), cv2.IMREAD_GRAYSCALE).shape == (4 * (2 * 28 + 3 * 2), 4 * (2 * 28 + 3 * 2))
-    path = viz.plot_curves({"loss": [3, 2, 1]}, "00_test", "loss")
-    assert path.exists() and path.stat().st_size > 1000
+    assert cv2.imread(str(path), cv2.IMREAD_GRAYSCALE).shape == (
+        4 * (2 * 28 + 3 * 2),
+        4 * (2 * 28 + 3 * 2),
+    )
+    fig, ax = plt.subplots()
+    ax.plot([3, 2, 1])
+    assert viz.save_figure(fig, "00_test", "loss") is None
+    assert viz.figure_path("00_test", "loss").stat().st_size > 1000
     with pytest.raises(ValueError, match="uint8"):
         viz.save_png(np.zeros((4, 4)), "00_test", "float")
-    with pytest.raises(ValueError, match="no curves"):
-        viz.plot_curves({}, "00_test", "empty")
 
 
 def test_progress_pictures(course_env):
@@ -58,8 +67,14 @@ def test_progress_pictures(course_env):
 
     snapshots = [torch.rand(16, 1, 28, 28) for _ in range(5)]
     strip, final, gif = viz.progress_pictures(snapshots, "04_test", "progress", nrow=4)
-    assert cv2.imread(str(strip), cv2.IMREAD_GRAYSCALE).shape == (4 * 32, 4 * (5 * 28 + 6 * 2))
-    assert cv2.imread(str(final), cv2.IMREAD_GRAYSCALE).shape == (4 * (4 * 28 + 5 * 2),) * 2
+    assert cv2.imread(str(strip), cv2.IMREAD_GRAYSCALE).shape == (
+        4 * 32,
+        4 * (5 * 28 + 6 * 2),
+    )
+    assert (
+        cv2.imread(str(final), cv2.IMREAD_GRAYSCALE).shape
+        == (4 * (4 * 28 + 5 * 2),) * 2
+    )
     assert Image.open(gif).n_frames == 5
     with pytest.raises(ValueError, match="no snapshots"):
         viz.progress_pictures([], "04_test", "progress")

@@ -49,23 +49,35 @@ class NotAttempted(Exception):
     """Raised inside a check: the student's function still raises NotImplementedError."""
 
 
-def check(name: str) -> Callable[[Callable[[Callable], str]], Callable[[Callable], Verdict]]:
+def check(
+    name: str,
+) -> Callable[[Callable[[Callable], str]], Callable[[Callable], Verdict]]:
     """Turn a check body (fn -> praise, raising NotYet) into check_<name>(fn) -> Verdict, which never raises."""
 
     def decorate(body: Callable[[Callable], str]) -> Callable[[Callable], Verdict]:
         @functools.wraps(body)
         def check(fn: Callable) -> Verdict:
             if not callable(fn):
-                return Verdict(False, f"Not yet: pass your function itself, `check_{name}({name})`, not {fn!r}")
+                return Verdict(
+                    False,
+                    f"Not yet: pass your function itself, `check_{name}({name})`, not {fn!r}",
+                )
             try:
-                with torch.random.fork_rng(devices=[]):  # the notebook's random state stays as it was
+                with torch.random.fork_rng(
+                    devices=[]
+                ):  # the notebook's random state stays as it was
                     praise = body(fn)
             except NotAttempted:
                 return Verdict(False, NOT_ATTEMPTED)
             except NotYet as mismatch:
                 return Verdict(False, f"Not yet: {mismatch}")
-            except Exception as error:  # a result the check did not foresee: report it, never raise
-                return Verdict(False, f"Not yet: checking `{name}` failed with {type(error).__name__}: {error}")
+            except (
+                Exception
+            ) as error:  # a result the check did not foresee: report it, never raise
+                return Verdict(
+                    False,
+                    f"Not yet: checking `{name}` failed with {type(error).__name__}: {error}",
+                )
             return Verdict(True, f"Correct: {praise}")
 
         return check
@@ -80,7 +92,9 @@ def call(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     except NotImplementedError as error:
         raise NotAttempted from error
     except Exception as error:
-        raise NotYet(f"`{fn.__name__}` raised {type(error).__name__}: {error}") from error
+        raise NotYet(
+            f"`{fn.__name__}` raised {type(error).__name__}: {error}"
+        ) from error
 
 
 def fmt(values: Any, limit: int = 5) -> str:
@@ -94,7 +108,9 @@ def fmt(values: Any, limit: int = 5) -> str:
     return f"[{shown}{', ...' if len(array) > limit else ''}]"
 
 
-def as_tensor(result: Any, what: str, shape: tuple[int, ...] | None = None) -> torch.Tensor:
+def as_tensor(
+    result: Any, what: str, shape: tuple[int, ...] | None = None
+) -> torch.Tensor:
     """The student's result as a tensor of the expected shape, or NotYet saying what it is instead."""
     if not isinstance(result, torch.Tensor):
         raise NotYet(f"{what} should be a torch tensor, got {type(result).__name__}")
@@ -103,15 +119,25 @@ def as_tensor(result: Any, what: str, shape: tuple[int, ...] | None = None) -> t
     return result
 
 
-def close(got: torch.Tensor, expected: torch.Tensor, what: str, rtol: float = 1e-5, atol: float = 1e-6) -> None:
+def close(
+    got: torch.Tensor,
+    expected: torch.Tensor,
+    what: str,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+) -> None:
     """NotYet unless got and expected agree (NaN and infinities included), with the numbers."""
     got = got.detach().to(F64).cpu()
     expected = expected.detach().to(F64).cpu()
     if not torch.isfinite(got).all() and torch.isfinite(expected).all():
-        raise NotYet(f"{what}: your result holds {fmt(got)}, NaN or infinite; expected {fmt(expected)}")
+        raise NotYet(
+            f"{what}: your result holds {fmt(got)}, NaN or infinite; expected {fmt(expected)}"
+        )
     if not torch.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True):
         if got.numel() == 1:
-            raise NotYet(f"{what}: expected {expected.item():.6g}, got {got.item():.6g}")
+            raise NotYet(
+                f"{what}: expected {expected.item():.6g}, got {got.item():.6g}"
+            )
         worst = (got - expected).abs().nan_to_num(nan=math.inf).argmax()
         raise NotYet(
             f"{what}: expected {fmt(expected)}, got {fmt(got)} "
@@ -124,16 +150,22 @@ def number(result: Any, what: str) -> float:
     """A float from a Python number, a NumPy scalar or a one-element tensor."""
     if isinstance(result, torch.Tensor):
         if result.numel() != 1:
-            raise NotYet(f"{what} should be one number, got a tensor of shape {tuple(result.shape)}")
+            raise NotYet(
+                f"{what} should be one number, got a tensor of shape {tuple(result.shape)}"
+            )
         return float(result.detach())
-    if isinstance(result, (int, float, np.integer, np.floating)) and not isinstance(result, bool):
+    if isinstance(result, (int, float, np.integer, np.floating)) and not isinstance(
+        result, bool
+    ):
         return float(result)
     raise NotYet(f"{what} should be a number, got {type(result).__name__}")
 
 
 def integer(result: Any, what: str) -> int:
     if isinstance(result, bool) or not isinstance(result, (int, np.integer)):
-        raise NotYet(f"{what} should be an int, got {result!r} ({type(result).__name__}); use // to divide")
+        raise NotYet(
+            f"{what} should be an int, got {result!r} ({type(result).__name__}); use // to divide"
+        )
     return int(result)
 
 
@@ -158,11 +190,16 @@ def layer_sizes(transposed: bool) -> dict[tuple[int, int, int, int], int]:
                 for padding in range(0, 3):
                     module = layer(1, 1, kernel, stride, padding, bias=False)
                     for size in [*range(1, 13), 14, 25, 28]:
-                        if transposed and (size - 1) * stride - 2 * padding + kernel < 1:
+                        if (
+                            transposed
+                            and (size - 1) * stride - 2 * padding + kernel < 1
+                        ):
                             continue  # no output at all
                         if not transposed and size + 2 * padding < kernel:
                             continue  # the kernel does not fit
-                        sizes[size, kernel, stride, padding] = module(torch.zeros(1, 1, size, size)).shape[-1]
+                        sizes[size, kernel, stride, padding] = module(
+                            torch.zeros(1, 1, size, size)
+                        ).shape[-1]
     return sizes
 
 

@@ -1,7 +1,7 @@
 """Execute every notebook in full mode, in order, and publish the results under outputs/site/.
 
-    python -m course_utils.build                # what `make course` runs
-    python -m course_utils.build --readme       # then rewrite README's tables from the results
+    python -m tools.build                # what `make course` runs
+    python -m tools.build --readme       # then rewrite README's tables from the results
 
 The README keeps one run-time column and one scoreboard per kind of data (``data_kind``):
 60,000 images (real MNIST or the stand-in) and the offline fallback; `--readme` rewrites the
@@ -67,18 +67,29 @@ def execute(path: Path) -> tuple[nbformat.NotebookNode, float]:
         notebook,
         timeout=CELL_TIMEOUT_S,
         resources={"metadata": {"path": str(path.parent)}},
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel start-up warnings between progress lines
+        extra_arguments=[
+            "--IPKernelApp.log_level=ERROR"
+        ],  # no kernel start-up warnings between progress lines
     )
     start = time.perf_counter()
     try:
         client.execute()
     except CellExecutionError as error:
         errors = [
-            i for i, cell in enumerate(notebook.cells) if any(o.output_type == "error" for o in cell.get("outputs", []))
+            i
+            for i, cell in enumerate(notebook.cells)
+            if any(o.output_type == "error" for o in cell.get("outputs", []))
         ]
         failing = errors[0] if errors else None
-        source = notebook.cells[failing].source.splitlines()[:5] if failing is not None else []
-        print(f"\nFAILED: {path.name}, cell {failing}:\n    " + "\n    ".join(source), file=sys.stderr)
+        source = (
+            notebook.cells[failing].source.splitlines()[:5]
+            if failing is not None
+            else []
+        )
+        print(
+            f"\nFAILED: {path.name}, cell {failing}:\n    " + "\n    ".join(source),
+            file=sys.stderr,
+        )
         print(str(error).strip().splitlines()[-1], file=sys.stderr)
         raise SystemExit(1) from None
     return notebook, time.perf_counter() - start
@@ -101,7 +112,9 @@ def _package_dir(module: str, *parts: str) -> Path:
 
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(f"{module} is not installed: the offline decks need it (pip install -r requirements.txt)")
+        raise SystemExit(
+            f"{module} is not installed: the offline decks need it (pip install -r requirements.txt)"
+        )
     return Path(next(iter(spec.submodule_search_locations)), *parts)
 
 
@@ -109,10 +122,13 @@ def offline_assets() -> dict[str, Path]:
     """Where each script the pages load comes from: the asset's path under assets/ -> installed source."""
     components = _package_dir("nbclassic", "static", "components")
     return {
-        "reveal.js": _package_dir("sphinx_revealjs", "_static", "revealjs"),  # dist/ and plugin/ of reveal.js 5
+        "reveal.js": _package_dir(
+            "sphinx_revealjs", "_static", "revealjs"
+        ),  # dist/ and plugin/ of reveal.js 5
         "require.js": components / "requirejs" / "require.js",
         "jquery.min.js": components / "jquery" / "jquery.min.js",
-        "MathJax": components / "MathJax",  # MathJax 2, the API nbconvert's templates call
+        "MathJax": components
+        / "MathJax",  # MathJax 2, the API nbconvert's templates call
     }
 
 
@@ -121,11 +137,17 @@ def copy_offline_assets(site: Path) -> Path:
     target = site / ASSETS
     for name, source in offline_assets().items():
         if not source.exists():
-            raise SystemExit(f"{source} is missing: reinstall the packages in requirements.txt")
+            raise SystemExit(
+                f"{source} is missing: reinstall the packages in requirements.txt"
+            )
         if (target / name).exists():
             continue
         if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("*.map", "*.md", "*.json"))
+            shutil.copytree(
+                source,
+                target / name,
+                ignore=shutil.ignore_patterns("*.map", "*.md", "*.json"),
+            )
         else:
             target.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
@@ -134,8 +156,12 @@ def copy_offline_assets(site: Path) -> Path:
 
 
 # nbconvert's templates import mermaid from a CDN (the deck's on every load); the course draws no mermaid diagrams.
-_OFFLINE_TEMPLATE = "course_offline.html.j2"  # the exporter's own index.html.j2 without that block
-_NO_MERMAID = {_OFFLINE_TEMPLATE: "{%- extends 'index.html.j2' -%}\n{% block html_head_js_mermaidjs %}{% endblock %}"}
+_OFFLINE_TEMPLATE = (
+    "course_offline.html.j2"  # the exporter's own index.html.j2 without that block
+)
+_NO_MERMAID = {
+    _OFFLINE_TEMPLATE: "{%- extends 'index.html.j2' -%}\n{% block html_head_js_mermaidjs %}{% endblock %}"
+}
 
 
 def exporters() -> tuple[HTMLExporter, SlidesExporter]:
@@ -145,28 +171,42 @@ def exporters() -> tuple[HTMLExporter, SlidesExporter]:
         "jquery_url": f"{ASSETS}/jquery.min.js",
         "mathjax_url": f"{ASSETS}/MathJax/MathJax.js?config={MATHJAX_CONFIG}",
     }
-    local.update(extra_loaders=[DictLoader(_NO_MERMAID)], template_file=_OFFLINE_TEMPLATE)
+    local.update(
+        extra_loaders=[DictLoader(_NO_MERMAID)], template_file=_OFFLINE_TEMPLATE
+    )
     page = HTMLExporter(**local)
-    slides = SlidesExporter(**local, reveal_url_prefix=f"{ASSETS}/reveal.js", reveal_theme=REVEAL_THEME)
+    slides = SlidesExporter(
+        **local, reveal_url_prefix=f"{ASSETS}/reveal.js", reveal_theme=REVEAL_THEME
+    )
     return page, slides
 
 
 DIAGRAMS = "img"  # the repository's img/, which the notebooks show as ../img/NAME.png
 
 
-def _site_relative_images(notebook: nbformat.NotebookNode, site: Path) -> nbformat.NotebookNode:
+def _site_relative_images(
+    notebook: nbformat.NotebookNode, site: Path
+) -> nbformat.NotebookNode:
     """A copy whose markdown shows ../img/ diagrams from site/img/ (copied there): the site stands alone."""
     notebook = copy.deepcopy(notebook)
     for cell in notebook.cells:
         if cell.cell_type == "markdown" and f"../{DIAGRAMS}/" in cell.source:
             cell.source = cell.source.replace(f"](../{DIAGRAMS}/", f"]({DIAGRAMS}/")
-            cell.source = cell.source.replace(f'src="../{DIAGRAMS}/', f'src="{DIAGRAMS}/')
-    shutil.copytree(config.REPO_ROOT / DIAGRAMS, site / DIAGRAMS, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("*.py", "__pycache__"))  # fmt: skip
+            cell.source = cell.source.replace(
+                f'src="../{DIAGRAMS}/', f'src="{DIAGRAMS}/'
+            )
+    shutil.copytree(
+        config.REPO_ROOT / DIAGRAMS,
+        site / DIAGRAMS,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("*.py", "__pycache__"),
+    )
     return notebook
 
 
-def publish(path: Path, notebook: nbformat.NotebookNode, site: Path | None = None) -> Path:
+def publish(
+    path: Path, notebook: nbformat.NotebookNode, site: Path | None = None
+) -> Path:
     """Write the executed notebook, its HTML page and its reveal.js deck into site; return the deck's path."""
     site = site or site_dir()
     site.mkdir(parents=True, exist_ok=True)
@@ -204,7 +244,9 @@ Total: {sum(timings.values()) / 60:.1f} min.</p>
 
 # Benchmarks run in the build, before the notebook that reads what they write: 06 plots the original lab's
 # DCGAN recipe (benchmarks/dcgan.py, trained here on the same machine) beside the course's GANs.
-BENCHMARKS_BEFORE = {"06_evaluating_generative_models": ["benchmarks.dcgan", "--notebook-checkpoint"]}
+BENCHMARKS_BEFORE = {
+    "06_evaluating_generative_models": ["benchmarks.dcgan", "--notebook-checkpoint"]
+}
 
 
 def run_benchmark(command: list[str]) -> float:
@@ -216,9 +258,13 @@ def run_benchmark(command: list[str]) -> float:
 
 def build() -> None:
     if config.quick():
-        raise SystemExit("COURSE_QUICK=1 is set: `make course` builds the full course; unset it.")
+        raise SystemExit(
+            "COURSE_QUICK=1 is set: `make course` builds the full course; unset it."
+        )
     where = machine()
-    print(f"Building {len(NOTEBOOKS)} notebooks in full mode on {where}; outputs in {config.output_dir()}")
+    print(
+        f"Building {len(NOTEBOOKS)} notebooks in full mode on {where}; outputs in {config.output_dir()}"
+    )
     timings: dict[str, float] = {}
     for i, path in enumerate(NOTEBOOKS, 1):
         if path.stem in BENCHMARKS_BEFORE:
@@ -232,7 +278,9 @@ def build() -> None:
         print(f"{seconds:.0f} s")
     record = {"machine": where, "data_source": data.source(), "seconds": timings}
     (site_dir() / "timings.json").write_text(json.dumps(record, indent=2))
-    print(f"Done in {sum(timings.values()) / 60:.1f} min: {write_index(timings, where)}")
+    print(
+        f"Done in {sum(timings.values()) / 60:.1f} min: {write_index(timings, where)}"
+    )
 
 
 def data_kind(source: str) -> str:
@@ -254,7 +302,11 @@ def update_run_time_lines(seconds: dict[str, float]) -> None:
         cell = notebook["cells"][0]
         text = "".join(cell["source"])
         measured = duration(seconds[path.stem])
-        new = re.sub(r"(\*Run time \(full mode\): about ).+?( on 2 CPU cores)", rf"\g<1>{measured}\g<2>", text)
+        new = re.sub(
+            r"(\*Run time \(full mode\): about ).+?( on 2 CPU cores)",
+            rf"\g<1>{measured}\g<2>",
+            text,
+        )
         if new != text:
             cell["source"] = new.splitlines(keepends=True)
             path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
@@ -269,34 +321,60 @@ def update_readme() -> None:
     lines = readme.read_text().split("\n")
     for i, line in enumerate(lines):
         cells = line.split(" | ")
-        name = next((n for n in timings["seconds"] if line.startswith(f"| {n[:2]} | ")), None)
+        name = next(
+            (n for n in timings["seconds"] if line.startswith(f"| {n[:2]} | ")), None
+        )
         if name is not None and len(cells) >= 6:
             seconds = timings["seconds"][name]
             cells[RUN_TIME_COLUMN[kind]] = duration(seconds)
             lines[i] = " | ".join(cells)
     text = "\n".join(lines)
     total = sum(timings["seconds"].values()) / 60
-    text = re.sub(rf"(<!-- total:{kind} -->).*?(<!-- /total -->)", lambda m: f"{m[1]}{total:.1f} min{m[2]}", text)
-    metrics = json.loads(config.output_path("metrics", "06_evaluating_generative_models.json").read_text())
+    text = re.sub(
+        rf"(<!-- total:{kind} -->).*?(<!-- /total -->)",
+        lambda m: f"{m[1]}{total:.1f} min{m[2]}",
+        text,
+    )
+    metrics = json.loads(
+        config.output_path(
+            "metrics", "06_evaluating_generative_models.json"
+        ).read_text()
+    )
     if data_kind(metrics["data_source"]) != kind:
-        raise SystemExit(f"the scoreboard was measured on {metrics['data_source']}, the run times on "
-                         f"{timings['data_source']}: run `make course` again")  # fmt: skip
-    source = metrics["data_source"].replace(f"{config.REPO_ROOT}/", "")  # a path inside the repository: relative
-    caption = f"Data: {source}; {timings['machine']}; commit {metrics.get('git_commit')}."
+        raise SystemExit(
+            f"the scoreboard was measured on {metrics['data_source']}, the run times on "
+            f"{timings['data_source']}: run `make course` again"
+        )
+    source = metrics["data_source"].replace(
+        f"{config.REPO_ROOT}/", ""
+    )  # a path inside the repository: relative
+    caption = (
+        f"Data: {source}; {timings['machine']}; commit {metrics.get('git_commit')}."
+    )
     table = metrics["scoreboard_markdown"] + "\n\n" + caption
     pattern = rf"(<!-- scoreboard:{kind} -->\n).*?(\n<!-- /scoreboard -->)"
     if not re.search(pattern, text, flags=re.DOTALL):
         raise SystemExit(f"README.md has no <!-- scoreboard:{kind} --> block")
-    readme.write_text(re.sub(pattern, lambda m: m[1] + table + m[2], text, flags=re.DOTALL))
+    readme.write_text(
+        re.sub(pattern, lambda m: m[1] + table + m[2], text, flags=re.DOTALL)
+    )
     if kind == "full" and "CPU, 2 cores" in timings["machine"]:
         update_run_time_lines(timings["seconds"])
-    print(f"README updated ({kind} data: {timings['data_source']}): run times of {len(timings['seconds'])} "
-          "notebooks and the scoreboard")  # fmt: skip
+    print(
+        f"README updated ({kind} data: {timings['data_source']}): run times of {len(timings['seconds'])} "
+        "notebooks and the scoreboard"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--readme", action="store_true", help="only rewrite README's tables from the last build")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="only rewrite README's tables from the last build",
+    )
     if parser.parse_args().readme:
         update_readme()
     else:

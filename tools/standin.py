@@ -5,7 +5,7 @@ The 4,000 train / 1,000 test real digits of the offline subset are tiled to 60,0
 that ``COURSE_DATA_DIR=<root>`` makes every notebook run at full MNIST size. The images repeat:
 use it for timings, not for held-out accuracy.
 
-    python -m course_utils.standin outputs/standin
+    python -m tools.standin outputs/standin
     COURSE_DATA_DIR=outputs/standin jupyter lab
 """
 
@@ -31,7 +31,9 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 def build_standin(root: Path) -> Path:
     """Write the tiled stand-in under root/MNIST/raw and return root."""
-    os.environ["COURSE_OFFLINE"] = "1"  # tile the real offline digits, whatever the data dir holds
+    os.environ["COURSE_OFFLINE"] = (
+        "1"  # tile the real offline digits, whatever the data dir holds
+    )
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     for split, size in SIZES.items():
@@ -39,14 +41,19 @@ def build_standin(root: Path) -> Path:
         repeat = np.arange(size) % len(labels)
         pixels = data.to_pixels(images).numpy()[repeat]
         write_idx(raw / f"{PREFIX[split]}-images-idx3-ubyte", pixels)
-        write_idx(raw / f"{PREFIX[split]}-labels-idx1-ubyte", labels.numpy().astype(np.uint8)[repeat])
+        write_idx(
+            raw / f"{PREFIX[split]}-labels-idx1-ubyte",
+            labels.numpy().astype(np.uint8)[repeat],
+        )
         print(f"{split}: {size:,} images tiled from {len(labels):,} real ones")
     print(f"Stand-in written to {raw}; use COURSE_DATA_DIR={root}")
     return root
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("root", type=Path, help="folder to pass as COURSE_DATA_DIR")
     build_standin(parser.parse_args().root)
 

@@ -1,6 +1,6 @@
 """The set-up cell that opens every notebook, kept identical everywhere and written from here.
 
-    python -m course_utils.bootstrap     # what `make bootstrap` runs: rewrite that cell in every notebook
+    python -m tools.bootstrap     # what `make bootstrap` runs: rewrite that cell in every notebook
 
 The cell makes ``course_utils`` importable: from the repository when the notebook runs in its
 ``notebooks/`` folder, else (in Colab) by installing this package from the repository with pip,
@@ -18,8 +18,8 @@ from course_utils.config import REPO_ROOT
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 
-TEMPLATE = '''\
-# Set-up, the same in every notebook: find course_utils, or install it (Colab). Never reinstalls torch.
+TEMPLATE = """\
+# Set-up, the same in every notebook: find course_utils, or install it (Colab).
 import importlib
 import importlib.util
 import os
@@ -28,15 +28,17 @@ from pathlib import Path
 
 COURSE_REPOSITORY = "{repository}"
 if importlib.util.find_spec("course_utils") is None:
-    if (Path.cwd().parent / "course_utils").is_dir():  # in the repository's notebooks/ folder
+    if (Path.cwd().parent / "course_utils").is_dir():  # in the repository's notebooks/
         sys.path.insert(0, str(Path.cwd().parent))
     elif "google.colab" in sys.modules or "COURSE_INSTALL_FROM" in os.environ:
         source = os.environ.get("COURSE_INSTALL_FROM", f"git+{{COURSE_REPOSITORY}}")
-        get_ipython().run_line_magic("pip", f"install --quiet {{source}}")
+        get_ipython().run_line_magic("pip", f"install --quiet {{source}}")  # keeps torch
         importlib.invalidate_caches()
     else:
-        raise RuntimeError(f"course_utils not found: open the notebooks from a clone of {{COURSE_REPOSITORY}} "
-                           f"(`make lab`), or install it with `pip install git+{{COURSE_REPOSITORY}}`")'''
+        raise RuntimeError(
+            "course_utils not found: open the notebooks from a clone of the course "
+            f"(`make lab`), or `pip install git+{{COURSE_REPOSITORY}}`"
+        )"""
 
 
 def repository() -> str:
@@ -44,7 +46,9 @@ def repository() -> str:
     text = (REPO_ROOT / "pyproject.toml").read_text()
     match = re.search(r'^Repository = "([^"]+)"', text, flags=re.MULTILINE)
     if match is None:
-        raise ValueError("pyproject.toml has no Repository = \"...\" line under [project.urls]")
+        raise ValueError(
+            'pyproject.toml has no Repository = "..." line under [project.urls]'
+        )
     return match[1]
 
 

@@ -1,13 +1,13 @@
 """Slide metadata for a lecture: which cells a slideshow shows, and where its slides begin.
 
-    python -m course_utils.slides notebooks/03_vae_mnist.ipynb ...   # apply the rules, print what changed
-    python -m course_utils.slides --check notebooks/*.ipynb          # exit 1 and list the cells that break them
+    python -m tools.slides notebooks/03_vae_mnist.ipynb ...   # apply the rules, print what changed
+    python -m tools.slides --check notebooks/*.ipynb          # exit 1 and list the cells that break them
 
 Both the live slideshow in JupyterLab (RISE: `jupyterlab-rise`) and the reveal.js decks of
 `make course` read ``cell.metadata.slideshow.slide_type``. The rules, checked for every notebook
 by tests/test_slides.py:
 
-1. Set-up is skipped: the set-up cell (course_utils.bootstrap), the import cell (imports, DEVICE,
+1. Set-up is skipped: the set-up cell (tools.bootstrap), the import cell (imports, DEVICE,
    the versions line) and the settings cell (UPPER_CASE constants and ``set_seed``).
 2. Bookkeeping is skipped: a cell that saves metrics or samples (``outputs.save_metrics``,
    ``outputs.save_samples``) and besides only writes dictionaries and prints (no results computed).
@@ -37,10 +37,26 @@ STARTS = ("slide", "subslide")  # slide types that begin a new (sub)slide
 HIDDEN = ("skip", "notes")  # never on a slide
 BOOKKEEPING_NAMES = ("save_metrics", "save_samples")
 BOOKKEEPING_CALLS = tuple(f"{name}(" for name in BOOKKEEPING_NAMES)
-SHORT_HEADING_LINES = 3  # a heading cell this short, over skipped cells only, is skipped with them
-FIGURE_CALLS = ("show_images(", "plt.", "plot_curves(", "progress_pictures(", "save_figure(", "imshow(",
-                "latent_sliders(", "choice_slider(", "interpolation_slider(")  # fmt: skip
-SETUP_CALLS = ("set_seed", "set_default_dtype", "print", "manual_seed")  # calls allowed in set-up cells
+SHORT_HEADING_LINES = (
+    3  # a heading cell this short, over skipped cells only, is skipped with them
+)
+FIGURE_CALLS = (
+    "show_images(",
+    "plt.",
+    "plot_curves(",
+    "progress_pictures(",
+    "save_figure(",
+    "imshow(",
+    "latent_sliders(",
+    "choice_slider(",
+    "interpolation_slider(",
+)
+SETUP_CALLS = (
+    "set_seed",
+    "set_default_dtype",
+    "print",
+    "manual_seed",
+)  # calls allowed in set-up cells
 
 
 def source(cell: dict) -> str:
@@ -65,7 +81,11 @@ def heading_level(cell: dict) -> int:
 
 
 def _statements(cell: dict) -> list[ast.stmt] | None:
-    code = "\n".join(line for line in source(cell).splitlines() if not line.lstrip().startswith(("%", "!")))
+    code = "\n".join(
+        line
+        for line in source(cell).splitlines()
+        if not line.lstrip().startswith(("%", "!"))
+    )
     try:
         return ast.parse(code).body
     except SyntaxError:
@@ -81,7 +101,11 @@ def _called(node: ast.AST) -> str:
 
 
 def _upper_assignment(node: ast.stmt) -> bool:
-    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    targets = (
+        node.targets
+        if isinstance(node, ast.Assign)
+        else [getattr(node, "target", None)]
+    )
     return isinstance(node, (ast.Assign, ast.AnnAssign)) and all(
         isinstance(t, ast.Name) and t.id.isupper() for t in targets
     )
@@ -90,13 +114,18 @@ def _upper_assignment(node: ast.stmt) -> bool:
 def is_setup(cell: dict) -> bool:
     """The import cell or the settings cell: imports or UPPER_CASE constants, with only seeding and printing besides.
 
-    (The set-up cell itself is found by position: see course_utils.bootstrap.setup_cell.)
+    (The set-up cell itself is found by position: see tools.bootstrap.setup_cell.)
     """
     statements = _statements(cell) if cell["cell_type"] == "code" else None
     if not statements:
         return False
-    defines = [isinstance(s, (ast.Import, ast.ImportFrom)) or _upper_assignment(s) for s in statements]
-    return any(defines) and all(d or _called(s) in SETUP_CALLS for d, s in zip(defines, statements, strict=True))
+    defines = [
+        isinstance(s, (ast.Import, ast.ImportFrom)) or _upper_assignment(s)
+        for s in statements
+    ]
+    return any(defines) and all(
+        d or _called(s) in SETUP_CALLS for d, s in zip(defines, statements, strict=True)
+    )
 
 
 def draws(cell: dict) -> bool:
@@ -111,7 +140,10 @@ def _bookkeeping_statement(node: ast.stmt) -> bool:
     if isinstance(node, ast.Expr):
         return _called(node) in ("print", *BOOKKEEPING_NAMES)
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        saves = isinstance(value, ast.Call) and _called(ast.Expr(value)) in BOOKKEEPING_NAMES
+        saves = (
+            isinstance(value, ast.Call)
+            and _called(ast.Expr(value)) in BOOKKEEPING_NAMES
+        )
         return saves or isinstance(value, (ast.Dict, ast.DictComp, ast.Constant))
     if isinstance(node, ast.For):
         return all(_bookkeeping_statement(s) for s in node.body)
@@ -121,8 +153,10 @@ def _bookkeeping_statement(node: ast.stmt) -> bool:
 def is_bookkeeping(cell: dict) -> bool:
     """A code cell that saves metrics or samples, and besides only writes dictionaries and prints."""
     statements = _statements(cell) if cell["cell_type"] == "code" else None
-    return bool(statements) and any(call in source(cell) for call in BOOKKEEPING_CALLS) and all(
-        _bookkeeping_statement(s) for s in statements
+    return (
+        bool(statements)
+        and any(call in source(cell) for call in BOOKKEEPING_CALLS)
+        and all(_bookkeeping_statement(s) for s in statements)
     )
 
 
@@ -137,8 +171,15 @@ def skipped_by_rule(notebook: dict) -> set[int]:
     for start, end in zip(headings, headings[1:], strict=False):
         body = range(start + 1, end)
         short = len(source(cells[start]).strip().splitlines()) <= SHORT_HEADING_LINES
-        if len(body) and all(i in skip for i in body) and heading_level(cells[start]) > 1 and short:
-            skip.add(start)  # a section of set-up or bookkeeping only ("## Settings", "## Metrics")
+        if (
+            len(body)
+            and all(i in skip for i in body)
+            and heading_level(cells[start]) > 1
+            and short
+        ):
+            skip.add(
+                start
+            )  # a section of set-up or bookkeeping only ("## Settings", "## Metrics")
     return skip
 
 
@@ -178,7 +219,11 @@ def expected_types(notebook: dict) -> list[str]:
             picture_before = any(draws(cells[j]) for j in code_on_slide)
             if code_on_slide and (draws(cell) or picture_before):
                 # the markdown between a picture and the next code comments on the picture: it stays with it
-                intro = not picture_before and last_shown is not None and _introduces(cells, types, last_shown)
+                intro = (
+                    not picture_before
+                    and last_shown is not None
+                    and _introduces(cells, types, last_shown)
+                )
                 start = last_shown if intro else i
                 types[start] = "subslide"
                 if start != i:
@@ -191,7 +236,11 @@ def expected_types(notebook: dict) -> list[str]:
 
 def _introduces(cells: list[dict], types: list[str], index: int) -> bool:
     """A plain markdown cell right before a code cell, not the start of its slide: the code's introduction."""
-    return cells[index]["cell_type"] == "markdown" and not heading_level(cells[index]) and types[index] not in STARTS
+    return (
+        cells[index]["cell_type"] == "markdown"
+        and not heading_level(cells[index])
+        and types[index] not in STARTS
+    )
 
 
 def problems(notebook: dict) -> list[str]:
@@ -205,20 +254,26 @@ def problems(notebook: dict) -> list[str]:
     skip = skipped_by_rule(notebook)
     for i in sorted(skip):
         if slide_type(cells[i]) not in HIDDEN:
-            found.append(f"cell {i} ({first_line(cells[i])}): set-up or bookkeeping, "
-                         f"is {slide_type(cells[i])!r}, should be 'skip' or 'notes'")  # fmt: skip
+            found.append(
+                f"cell {i} ({first_line(cells[i])}): set-up or bookkeeping, "
+                f"is {slide_type(cells[i])!r}, should be 'skip' or 'notes'"
+            )
     for i, cell in enumerate(cells):
         level = heading_level(cell)
         if level and i not in skip:
             wanted = "slide" if level <= 2 else "subslide"
             if slide_type(cell) != wanted:
-                found.append(f"cell {i} ({first_line(cell)}): a heading, "
-                             f"is {slide_type(cell)!r}, should be {wanted!r}")  # fmt: skip
+                found.append(
+                    f"cell {i} ({first_line(cell)}): a heading, "
+                    f"is {slide_type(cell)!r}, should be {wanted!r}"
+                )
     for group in slides_of(notebook):
         code = [i for i in group if cells[i]["cell_type"] == "code"]
         pictures = [i for i in code if draws(cells[i])]
         if pictures and len(code) > 1:
-            found.append(f"cells {code}: a picture (cell {pictures[0]}) shares its slide with other code")
+            found.append(
+                f"cells {code}: a picture (cell {pictures[0]}) shares its slide with other code"
+            )
     return found
 
 
@@ -226,27 +281,40 @@ def apply(path: Path) -> list[str]:
     """Rewrite the slide types of one notebook by the rules; return what changed, one line per cell."""
     notebook = json.loads(path.read_text())
     changed = []
-    for i, (cell, new) in enumerate(zip(notebook["cells"], expected_types(notebook), strict=True)):
+    for i, (cell, new) in enumerate(
+        zip(notebook["cells"], expected_types(notebook), strict=True)
+    ):
         old = slide_type(cell)
         if new != old:
-            cell.setdefault("metadata", {}).setdefault("slideshow", {})["slide_type"] = new
-            changed.append(f"{path.name} cell {i}: {old} -> {new}  ({first_line(cell)})")
+            cell.setdefault("metadata", {}).setdefault("slideshow", {})[
+                "slide_type"
+            ] = new
+            changed.append(
+                f"{path.name} cell {i}: {old} -> {new}  ({first_line(cell)})"
+            )
     if changed:
         path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
     return changed
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--check", action="store_true", help="only list the cells that break the rules")
+    parser.add_argument(
+        "--check", action="store_true", help="only list the cells that break the rules"
+    )
     args = parser.parse_args(argv)
     failed = False
     for path in args.notebooks:
         if args.check:
             found = problems(json.loads(path.read_text()))
             failed |= bool(found)
-            print("\n".join(f"{path.name}: {p}" for p in found) or f"{path.name}: follows the slide rules")
+            print(
+                "\n".join(f"{path.name}: {p}" for p in found)
+                or f"{path.name}: follows the slide rules"
+            )
         else:
             print("\n".join(apply(path)) or f"{path.name}: unchanged")
     return 1 if failed else 0
