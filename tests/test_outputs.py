@@ -21,9 +21,7 @@ RECORD = {  # what train_or_load returns, cut down to what save_metrics reads
     "seed": 0,
     "train_images": 10,
     "train_seconds": 1.5,
-    "fingerprint": {
-        "arguments": {"steps": 30, "betas": [0.5, 0.9], "model": "Tiny 1a"}
-    },
+    "settings": {"steps": 30, "betas": [0.5, 0.9]},
 }
 
 
