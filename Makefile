@@ -7,8 +7,9 @@ INSTALLED := $(VENV)/.installed
 .PHONY: setup lab test test-unit quick-budget course readme export bootstrap lint standin clean
 
 RISE_SETTINGS := $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
+SERVER_SETTINGS := $(VENV)/etc/jupyter/jupyter_server_config.json
 
-setup: $(INSTALLED) $(RISE_SETTINGS)
+setup: $(INSTALLED) $(RISE_SETTINGS) $(SERVER_SETTINGS)
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,8 +22,16 @@ $(RISE_SETTINGS): $(INSTALLED)
 	mkdir -p $(dir $@)
 	echo '{"jupyterlab-rise:plugin": {"theme": "white"}}' > $@
 
+# nbclassic is installed only for the offline decks' require.js, jQuery and MathJax 2
+# (tools/build.py copies them): as a server extension it would load into JupyterLab too and
+# print its "update to Notebook 7" banner and a deprecation warning.
+$(SERVER_SETTINGS): $(INSTALLED)
+	mkdir -p $(dir $@)
+	echo '{"ServerApp": {"jpserver_extensions": {"nbclassic": false}}}' > $@
+
+# --allow-root: containers and cloud machines often run as root, which JupyterLab refuses without it
 lab: setup  ## open the course in JupyterLab
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --allow-root
 
 test: setup  ## unit tests + every notebook in quick mode (nbval)
 	$(PY) -m pytest
@@ -45,8 +54,9 @@ export: setup  ## regenerate course_utils/from_notebooks/ from the notebooks' ce
 bootstrap: setup  ## rewrite the set-up cell of every notebook (after changing the repository URL)
 	$(PY) -m tools.bootstrap
 
-lint: setup
+lint: setup  ## ruff's checks and its formatter (code lines of at most 88 characters)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 standin: setup  ## full-size MNIST stand-in for timings when MNIST cannot be downloaded
 	$(PY) -m tools.standin outputs/standin

@@ -45,7 +45,8 @@ def mnist(
     """MNIST images (float, N x 1 x 28 x 28, in ``value_range``) and labels (int64, N).
 
     Both tensors live on ``device`` (default: ``get_device()``). ``digits`` keeps only those
-    classes; ``limit`` keeps the first ``limit`` images (the order is already shuffled).
+    classes (a digit the files do not hold is an error); ``limit`` keeps a random selection of
+    ``limit`` images, stratified by digit (``stratified``), whatever the order of the files.
     """
     if split not in SPLITS:
         raise ValueError(f"split={split!r}: expected 'train' or 'test'")
@@ -61,12 +62,44 @@ def mnist(
 
     pixels, labels = _pixels(split, str(config.data_dir()), config.offline())
     if digits is not None:
+        missing = [d for d in digits if not (labels == d).any()]
+        if missing:
+            raise ValueError(
+                f"the {split} images of {source()} hold no digit {missing}: "
+                "a notebook that needs every digit cannot train on these files"
+            )
         keep = torch.isin(labels, torch.tensor(digits))
         pixels, labels = pixels[keep], labels[keep]
-    if limit is not None:
-        pixels, labels = pixels[:limit], labels[:limit]
+    if limit is not None and limit < len(labels):
+        index = stratified(labels, limit)
+        pixels, labels = pixels[index], labels[index]
     device = get_device() if device is None else torch.device(device)
     return from_pixels(pixels, value_range).to(device), labels.to(device)
+
+
+def stratified(labels: torch.Tensor, size: int, seed: int = 0) -> torch.Tensor:
+    """Indices of a seeded random selection of ``size`` items, stratified by label: every
+    digit gets its share of ``size`` (largest remainders first), whatever the order of
+    ``labels``. The indices come in random order."""
+    labels = labels.cpu()
+    if not 0 < size <= len(labels):
+        raise ValueError(
+            f"size={size}: expected 1 to {len(labels)} (the number of labels)"
+        )
+    generator = torch.Generator().manual_seed(seed)
+    classes, counts = labels.unique(return_counts=True)
+    exact = counts.double() * size / len(labels)
+    shares = exact.floor().long()
+    remainders = (exact - shares).argsort(descending=True)
+    shares[remainders[: size - int(shares.sum())]] += 1
+    picked = []
+    for digit, share in zip(classes.tolist(), shares.tolist(), strict=True):
+        members = torch.nonzero(labels == digit).flatten()
+        picked.append(
+            members[torch.randperm(len(members), generator=generator)[:share]]
+        )
+    index = torch.cat(picked)
+    return index[torch.randperm(len(index), generator=generator)]
 
 
 def batches(
@@ -212,7 +245,30 @@ def _pixels(split: str, root: str, offline: bool) -> tuple[torch.Tensor, torch.T
     for name in _IDX_FILES[split]:
         _check_idx_file(raw / name)
     dataset = torchvision.datasets.MNIST(root, train=split == "train", download=False)
+    _check_contents(raw, split, dataset.data, dataset.targets)
     return dataset.data, dataset.targets
+
+
+def _check_contents(
+    raw: Path, split: str, pixels: torch.Tensor, labels: torch.Tensor
+) -> None:
+    """Fail before any training, naming the file, if a split is not MNIST-shaped: images of
+    28 x 28 pixels, one label 0-9 for each image."""
+    images_file, labels_file = (raw / name for name in _IDX_FILES[split])
+    problem = None
+    if pixels.dim() != 3 or tuple(pixels.shape[1:]) != (28, 28):
+        problem = f"{images_file} holds images of {tuple(pixels.shape[1:])} pixels, not 28 x 28"
+    elif len(labels) != len(pixels):
+        problem = f"{labels_file} holds {len(labels):,} labels for {len(pixels):,} images in {images_file.name}"
+    elif len(labels) == 0:
+        problem = f"{images_file} holds no images"
+    elif labels.min() < 0 or labels.max() > 9:
+        bad = sorted(set(labels[(labels < 0) | (labels > 9)].tolist()))[:5]
+        problem = f"{labels_file} holds labels {bad} outside the digits 0-9"
+    if problem is not None:
+        raise ValueError(
+            f"{problem}: these are not MNIST files. Replace them, or delete them to download MNIST."
+        )
 
 
 @functools.cache

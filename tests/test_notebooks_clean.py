@@ -30,20 +30,69 @@ def test_notebook_is_committed_without_outputs(path):
     )
 
 
+def ruff(*arguments: str) -> subprocess.CompletedProcess:
+    """ruff on the repository (it skips what .gitignore lists: .venv, outputs)."""
+    command = [sys.executable, "-m", "ruff", *arguments, "."]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+
+
 def test_ruff_passes():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ruff",
-            "check",
-            ".",
-        ],  # ruff skips what .gitignore lists (.venv, outputs)
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
+    result = ruff("check")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_leaves_notebooks_and_packages_as_they_are():
+    result = ruff("format", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+MAX_WORDS, MAX_CODE_LINES, MAX_LINE = 3_000, 350, 88  # one lecture; a slide's width
+EXERCISES = re.compile(r"#+\s*Exercises")
+
+
+def lecture(notebook: dict) -> list[dict]:
+    """The cells before the exercises: what a lecture presents."""
+    cells = []
+    for cell in notebook["cells"]:
+        text = "".join(cell["source"]).strip()
+        if cell["cell_type"] == "markdown" and EXERCISES.match(text):
+            break
+        cells.append(cell)
+    return cells
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_is_one_lecture(path):
+    cells = lecture(json.loads(path.read_text()))
+    words = sum(
+        len("".join(c["source"]).split()) for c in cells if c["cell_type"] == "markdown"
+    )
+    code = sum(
+        len("".join(c["source"]).splitlines())
+        for c in cells
+        if c["cell_type"] == "code"
+    )
+    assert words <= MAX_WORDS, (
+        f"{path.name}: {words:,} markdown words before the exercises"
+    )
+    assert code <= MAX_CODE_LINES, (
+        f"{path.name}: {code} code lines before the exercises"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_code_line_runs_off_a_slide(path):
+    cells = json.loads(path.read_text())["cells"]
+    long = [
+        f"cell {cell.get('id')}: {line[:40]}... ({len(line)} characters)"
+        for cell in cells
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if len(line) > MAX_LINE
+    ]
+    assert not long, f"{path.name}: lines over {MAX_LINE} characters:\n" + "\n".join(
+        long
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -16,16 +16,6 @@ from tools import build, slides
 NOTEBOOKS = sorted(
     (Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb")
 )
-PENDING: set[str] = set()  # notebooks whose slide metadata is still being written
-
-
-def _pending(path: Path):
-    marks = (
-        [pytest.mark.xfail(reason="slide metadata pending", strict=False)]
-        if path.name in PENDING
-        else []
-    )
-    return pytest.param(path, id=path.name, marks=marks)
 
 
 class TopLevelSections(HTMLParser):
@@ -74,7 +64,7 @@ def test_one_slide_per_top_level_heading(path):
     )
 
 
-@pytest.mark.parametrize("path", [_pending(p) for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_follows_the_slide_rules(path):
     found = slides.problems(json.loads(path.read_text()))
     assert not found, (
