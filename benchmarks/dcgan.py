@@ -1,4 +1,4 @@
-"""The notebook's DCGAN (04_dcgan) against the original lab recipe, side by side in one process.
+"""The DCGAN of 08_dcgan and 09_dcgan_training against the original lab recipe, side by side.
 
 reference: the original lab's DCGAN, written out below exactly as it was (a historical recipe, kept
     apart from the course code on purpose): G from a 100 x 1 x 1 latent through transposed
@@ -9,15 +9,16 @@ reference: the original lab's DCGAN, written out below exactly as it was (a hist
     N(1, 0.02) and bias 0; nn.BCELoss; Adam 2e-4, betas (0.5, 0.999); batch 64; one fake batch per
     step, detached for D's step and reused for G's; data in [0, 1] from a Dataset + DataLoader with
     ToTensor; width 16, 2,814 steps (3 epochs of 60,000 images).
-notebook: make_gan, train_gan and sample imported from course_utils.from_notebooks.dcgan, the module
-    generated from 04_dcgan's cells (`make export`), with the settings of its settings cell: tanh
+notebook: make_gan, train_gan and the settings imported from course_utils.from_notebooks.dcgan and
+    .dcgan_training, the modules generated from 08_dcgan's and 09_dcgan_training's cells
+    (`make export`; their settings cells are exported): tanh
     output with data in [-1, 1], logits with BCEWithLogits, one-sided label smoothing, batches by
     indexing tensors, samples from the weight average of G. `--notebook-checkpoint` scores the
     generator the notebook saved (COURSE_OUTPUT_DIR/checkpoints/dcgan.pt) instead of training one.
 
 Both are scored by the course's judge (classifier.judge) against the held-out test digits
 (scores.judge_report): judge-FID, class coverage, max/min class ratio, rarest class, mean
-confidence. Samples a notebook 03 run left in COURSE_OUTPUT_DIR/samples/vae_conv.pt are scored
+confidence. Samples a 05_vae_mnist run left in COURSE_OUTPUT_DIR/samples/vae_conv.pt are scored
 alongside.
 
     COURSE_DATA_DIR=outputs/standin python -m benchmarks.dcgan                  # full MNIST size
@@ -39,7 +40,19 @@ from torchvision import transforms
 
 from course_utils import classifier, config, data, outputs, scores, training
 from course_utils.device import get_device
-from course_utils.from_notebooks.dcgan import make_gan, sample, train_gan
+from course_utils.from_notebooks.dcgan import (  # 08_dcgan's settings and code
+    BATCH_SIZE,
+    BETAS,
+    LAYOUT,
+    LOSS,
+    LR,
+    NORM,
+    REAL_LABEL,
+    WIDTH,
+    make_gan,
+)
+from course_utils.from_notebooks.dcgan import LATENT as NOTEBOOK_LATENT
+from course_utils.from_notebooks.dcgan_training import EMA_DECAY, STEPS, train_gan
 
 LATENT = 100
 REFERENCE = {
@@ -48,20 +61,6 @@ REFERENCE = {
     "batch_size": 64,
     "lr": 2e-4,
     "betas": (0.5, 0.999),
-}
-# keep in step with 04_dcgan's settings cell (the notebook passes the same values to train_gan)
-NOTEBOOK = {
-    "width": 16,
-    "latent": 100,
-    "layout": "original",
-    "norm": "batch",
-    "loss": "non-saturating",
-    "steps": 2814,
-    "batch_size": 64,
-    "lr": 4e-4,
-    "betas": (0.5, 0.999),
-    "real_label": 0.9,
-    "ema_decay": 0.99,
 }
 SNAPSHOT_NOISE = 1000  # noise vectors the reference decodes every `--snapshot-every` steps (06's time-to-quality plot)
 
@@ -220,31 +219,27 @@ def draw_reference(
 
 
 def train_notebook(images: torch.Tensor, steps: int, seed: int) -> nn.Module:
-    """04_dcgan's training run (train_gan with the notebook's settings); returns the averaged generator."""
+    """09_dcgan_training's run (train_gan with the notebook's settings); returns the averaged generator."""
     generator, discriminator = make_gan(
-        NOTEBOOK["width"],
-        NOTEBOOK["latent"],
-        images.device,
-        NOTEBOOK["layout"],
-        NOTEBOOK["norm"],
+        WIDTH, NOTEBOOK_LATENT, images.device, LAYOUT, NORM
     )
     average = copy.deepcopy(generator)
     fixed_noise = torch.randn(
-        1000, NOTEBOOK["latent"], device=images.device
-    )  # as the notebook draws it
+        1000, NOTEBOOK_LATENT, device=images.device
+    )  # as the notebook draws it (in full mode)
     train_gan(
         generator,
         discriminator,
         average,
         images,
         steps=steps,
-        batch_size=NOTEBOOK["batch_size"],
-        lr=NOTEBOOK["lr"],
-        lr_d=NOTEBOOK["lr"],
-        betas=NOTEBOOK["betas"],
-        loss=NOTEBOOK["loss"],
-        real_label=NOTEBOOK["real_label"],
-        ema_decay=NOTEBOOK["ema_decay"],
+        batch_size=BATCH_SIZE,
+        lr=LR,
+        lr_d=LR,
+        betas=BETAS,
+        loss=LOSS,
+        real_label=REAL_LABEL,
+        ema_decay=EMA_DECAY,
         seed=seed,
         log_every=steps,
         fixed_noise=fixed_noise,
@@ -253,24 +248,20 @@ def train_notebook(images: torch.Tensor, steps: int, seed: int) -> nn.Module:
 
 
 def notebook_checkpoint(device: torch.device) -> tuple[nn.Module, dict]:
-    """The averaged generator 04_dcgan saved in COURSE_OUTPUT_DIR/checkpoints/dcgan.pt, and its record."""
-    record_path = training.checkpoint_path("dcgan").with_suffix(".json")
-    if not record_path.exists():
+    """The averaged generator 09_dcgan_training saved in COURSE_OUTPUT_DIR/checkpoints/dcgan.pt, and its record.
+
+    The generator is built with 08_dcgan's settings (width, latent, layout); weights of another shape
+    are a CheckpointError naming the mismatch.
+    """
+    generator, _ = make_gan(WIDTH, NOTEBOOK_LATENT, device, LAYOUT, NORM)
+    # the checkpoint holds every module of the training call, named as train_gan's parameters
+    record = training.load_checkpoint("dcgan", average=generator)
+    if record is None:
         raise SystemExit(
-            f"no {record_path}: run notebooks/04_dcgan.ipynb first (same COURSE_OUTPUT_DIR)"
+            f"no {training.checkpoint_path('dcgan')}: run notebooks/09_dcgan_training.ipynb first"
+            " (same COURSE_OUTPUT_DIR)"
         )
-    settings = json.loads(record_path.read_text())["fingerprint"]["settings"]
-    generator, _ = make_gan(
-        settings["width"],
-        settings["latent"],
-        device,
-        settings["layout"],
-        settings["norm"],
-    )
-    record = training.load_checkpoint(
-        generator, "dcgan"
-    )  # a CheckpointError names any key or shape mismatch
-    return generator, {**record, "settings": settings}
+    return generator, record
 
 
 def main() -> None:
@@ -278,7 +269,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--reference-steps", type=int, default=REFERENCE["steps"])
-    parser.add_argument("--notebook-steps", type=int, default=NOTEBOOK["steps"])
+    parser.add_argument("--notebook-steps", type=int, default=STEPS)
     parser.add_argument(
         "--skip-reference", action="store_true", help="train only the notebook's DCGAN"
     )
@@ -288,7 +279,7 @@ def main() -> None:
     parser.add_argument(
         "--notebook-checkpoint",
         action="store_true",
-        help="score the generator 04_dcgan saved instead of training the notebook's DCGAN",
+        help="score the generator 09_dcgan_training saved instead of training the notebook's DCGAN",
     )
     parser.add_argument(
         "--seed",
@@ -348,13 +339,13 @@ def main() -> None:
     )
     if args.notebook_checkpoint:
         average, record = notebook_checkpoint(device)
-        name = f"notebook checkpoint w{record['settings']['width']}"
+        name = f"notebook checkpoint w{WIDTH}"
         rows.append(
             (
                 name,
                 record["train_seconds"],
                 record["settings"]["steps"],
-                data.to_pixels(sample(average, z), (-1, 1)),
+                data.to_pixels(training.sample(average, z), (-1, 1)),
             )
         )
     elif not args.skip_notebook:
@@ -363,20 +354,20 @@ def main() -> None:
         start = time.perf_counter()
         average = train_notebook(images, args.notebook_steps, args.seed)
         seconds = time.perf_counter() - start
-        name = f"notebook w{NOTEBOOK['width']}, averaged G"
+        name = f"notebook w{WIDTH}, averaged G"
         rows.append(
             (
                 name,
                 seconds,
                 args.notebook_steps,
-                data.to_pixels(sample(average, z), (-1, 1)),
+                data.to_pixels(training.sample(average, z), (-1, 1)),
             )
         )
     vae_path = config.output_path("samples", "vae_conv.pt")
     if vae_path.exists():
         rows.append(
             (
-                "conv VAE (03 samples file)",
+                "conv VAE (04 samples file)",
                 float("nan"),
                 0,
                 outputs.load_samples("vae_conv"),

@@ -29,11 +29,10 @@ import torch
 from benchmarks.validation import split as validation_split
 from course_utils import classifier, config, data, scores, training
 from course_utils.device import get_device
-from course_utils.from_notebooks.dcgan import (
-    make_gan,
+from course_utils.from_notebooks.dcgan import make_gan
+from course_utils.from_notebooks.dcgan_training import (
     recompute_batchnorm,
-    sample,
-    train_step,
+    train_gan,
     update_average,
 )
 
@@ -46,7 +45,7 @@ BASE = {
     "batch_size": 64,
     "steps": 2814,
 }
-VARIANTS = {  # name: what changes from BASE (04's table); the doubling rows also run for twice the steps
+VARIANTS = {  # name: what changes from BASE (10_dcgan_design's table); the doubling rows also run for twice the steps
     "original": {},
     "doubling": {"layout": "doubling", "steps": 5628},
     "spectral": {"layout": "doubling", "norm": "spectral", "steps": 5628},
@@ -71,7 +70,7 @@ def score(generator, validation, judge, seed) -> dict:
         SAMPLES, generator.latent, device=validation.device, generator=noise
     )
     report = scores.judge_report(
-        data.to_pixels(sample(generator, z), (-1, 1)), validation, judge
+        data.to_pixels(training.sample(generator, z), (-1, 1)), validation, judge
     )
     return {
         k: report[k] for k in ("fid", "confidence", "min_class_fraction", "class_ratio")
@@ -81,35 +80,28 @@ def score(generator, validation, judge, seed) -> dict:
 def run(
     name: str, settings: dict, seed: int, train, validation, judge, score_every: int
 ) -> list[dict]:
-    """One training run, 04's train_step in a loop, scored every `score_every` steps on G and on its averages."""
+    """One training run, 09_dcgan_training's train_gan, scored every `score_every` steps on G and on its averages.
+
+    train_gan's `on_step` hook updates the averages after every step and scores; only training is timed.
+    """
     training.set_seed(seed)
     generator, discriminator = make_gan(
         settings["width"], 100, train.device, settings["layout"], settings["norm"]
     )
     averages = {decay: copy.deepcopy(generator) for decay in DECAYS}
-    opt_g = torch.optim.Adam(generator.parameters(), settings["lr"], betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(
-        discriminator.parameters(), settings["lr"], betas=(0.5, 0.999)
-    )
-    batches = data.endless_batches(
-        train,
-        batch_size=settings["batch_size"],
-        generator=torch.Generator().manual_seed(seed),
-    )
-    rows, seconds = [], 0.0
-    for step in range(1, settings["steps"] + 1):
-        start = time.perf_counter()
-        generator.train()
-        train_step(
-            generator, discriminator, opt_g, opt_d, next(batches), settings["loss"], 0.9
-        )
+    rows, clock = [], {"seconds": 0.0, "since": time.perf_counter()}
+
+    def after_step(step: int, generator) -> None:
         for decay, average in averages.items():
             update_average(average, generator, step - 1, decay)
-        seconds += (
-            time.perf_counter() - start
+        clock["seconds"] += (
+            time.perf_counter() - clock["since"]
         )  # training time only: the scoring below is not counted
-        if step % score_every and step != settings["steps"]:
-            continue
+        if step % score_every == 0 or step == settings["steps"]:
+            rows.append(score_row(name, settings, seed, step, clock["seconds"]))
+        clock["since"] = time.perf_counter()
+
+    def score_row(name, settings, seed, step, seconds) -> dict:
         row = {
             "variant": name,
             "seed": seed,
@@ -122,13 +114,28 @@ def run(
             shadow = copy.deepcopy(average)
             recompute_batchnorm(shadow)
             row[f"average {decay}"] = score(shadow, validation, judge, seed)
-        rows.append(row)
         print(
             f"{name:<10} seed {seed} step {step:>5} {seconds:>6.0f} s  FID raw {row['raw']['fid']:6.2f} "
             + " ".join(f"avg {d} {row[f'average {d}']['fid']:6.2f}" for d in DECAYS)
             + f"  conf {row['raw']['confidence']:.3f}  rarest {row['raw']['min_class_fraction']:.1%}",
             flush=True,
         )
+        return row
+
+    train_gan(
+        generator,
+        discriminator,
+        None,  # no average inside train_gan: after_step keeps the two of DECAYS
+        train,
+        steps=settings["steps"],
+        batch_size=settings["batch_size"],
+        lr=settings["lr"],
+        betas=(0.5, 0.999),
+        loss=settings["loss"],
+        real_label=0.9,
+        seed=seed,
+        on_step=after_step,
+    )
     return rows
 
 

@@ -1,4 +1,4 @@
-"""Benchmark for notebook 03_vae_mnist: the classic PyTorch VAE recipe against the notebook's VAEs.
+"""Benchmark for notebook 05_vae_mnist: the classic PyTorch VAE recipe against the notebook's VAEs.
 
 Runs, one after the other in one process and on the same training images:
 - reference: the classic PyTorch example as it is usually copied (its own ``ReferenceVAE``,
@@ -12,11 +12,13 @@ Runs, one after the other in one process and on the same training images:
 
 The notebook's models, loss and training loop are imported from
 ``course_utils.from_notebooks.vae_mnist`` (generated from the notebook's cells tagged ``export``),
-so this file holds no copy of them. As in the notebook, the last ``--validation-images`` training
-images are held out (the training loop logs their -ELBO) and the rest trains every model, the
-reference included; with the same seed, mlp and conv train exactly the notebook's vae_mlp and
-vae_conv. Every model is scored the same way: the negative ELBO in nats per image (z sampled,
-not z = mu) on every image of the test split.
+and so are the defaults of the options (step budgets, batch size, learning rate, seed, validation
+split: the notebook's exported settings cell, full mode unless COURSE_QUICK=1), so this file holds
+no copy of them. As in the notebook, the last ``--validation-images`` training images are held
+out (the training loop logs their -ELBO) and the rest trains every model, the reference included;
+with the same seed, mlp and conv train exactly the notebook's vae_mlp and vae_conv. Every model
+is scored the same way: the negative ELBO in nats per image (z sampled, not z = mu) on every
+image of the test split.
 
     .venv/bin/python benchmarks/vae.py                       # data from COURSE_DATA_DIR
     COURSE_DATA_DIR=outputs/standin .venv/bin/python benchmarks/vae.py
@@ -41,11 +43,6 @@ from course_utils.from_notebooks import vae_mnist
 
 REFERENCE_STEPS = 4680  # 10 epochs of 60,000 images at batch 128
 REFERENCE_BATCH = 128
-NOTEBOOK_STEPS = {
-    "mlp": 3750,
-    "conv": 3250,
-}  # MLP_STEPS and CONV_STEPS of the notebook (full mode)
-VALIDATION_IMAGES = 500  # as in the notebook
 
 
 # ----- the reference: the classic PyTorch example, as it is usually copied -----
@@ -126,7 +123,7 @@ def train_reference(model: ReferenceVAE, steps: int, train_count: int) -> None:
 
 # ----- the classic FC 512/256 layers, put back into the notebook's conv VAE -----
 def conv_vae_with_fc(
-    latent: int = 20, channels: tuple[int, int] = (32, 64)
+    latent: int = vae_mnist.LATENT, channels: tuple[int, int] = vae_mnist.CONV_CHANNELS
 ) -> vae_mnist.ConvVAE:
     """The notebook's ConvVAE with FC 512 -> FC 256 between the convolutions and the code, mirrored
     (FC 256 -> FC 512) in the decoder: the classic recipe's layers, which the notebook leaves out."""
@@ -176,29 +173,37 @@ def main() -> None:
     parser.add_argument(
         "--mlp-steps",
         type=int,
-        default=NOTEBOOK_STEPS["mlp"],
-        help="notebook MLP VAE steps",
+        default=vae_mnist.MLP_STEPS,
+        help="notebook MLP VAE steps (its MLP_STEPS)",
     )
     parser.add_argument(
         "--conv-steps",
         type=int,
-        default=NOTEBOOK_STEPS["conv"],
-        help="conv VAE steps (and conv_fc)",
+        default=vae_mnist.CONV_STEPS,
+        help="conv VAE steps (and conv_fc; the notebook's CONV_STEPS)",
     )
     parser.add_argument(
-        "--batch-size", type=int, default=128, help="the notebook's models"
+        "--batch-size",
+        type=int,
+        default=vae_mnist.BATCH_SIZE,
+        help="the notebook's models",
     )
     parser.add_argument(
         "--lr",
         type=float,
-        default=2e-3,
+        default=vae_mnist.LEARNING_RATE,
         help="peak of the one-cycle schedule (notebook's models)",
     )
     parser.add_argument(
-        "--log-every", type=int, default=250, help="steps between validation scores"
+        "--log-every",
+        type=int,
+        default=vae_mnist.LOG_EVERY,
+        help="steps between validation scores",
     )
-    parser.add_argument("--validation-images", type=int, default=VALIDATION_IMAGES)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--validation-images", type=int, default=vae_mnist.VALIDATION_IMAGES
+    )
+    parser.add_argument("--seed", type=int, default=vae_mnist.SEED)
     args = parser.parse_args()
 
     images, _ = data.mnist("train", device="cpu")
@@ -239,8 +244,8 @@ def main() -> None:
     }
     models = {
         "reference": ReferenceVAE,
-        "mlp": vae_mnist.MLPVAE,
-        "conv": vae_mnist.ConvVAE,
+        "mlp": lambda: vae_mnist.MLPVAE(vae_mnist.LATENT, vae_mnist.HIDDEN),
+        "conv": lambda: vae_mnist.ConvVAE(vae_mnist.LATENT, vae_mnist.CONV_CHANNELS),
         "conv_fc": conv_vae_with_fc,
     }
     rows = []

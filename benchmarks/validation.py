@@ -1,7 +1,7 @@
 """The validation split the design benchmarks choose on: the last training images, held back from training.
 
 The test set is never touched by a benchmark that chooses a design (benchmarks.dcgan_variants,
-benchmarks.wgan_gp_lr); notebooks 04 and 05 describe this split.
+benchmarks.wgan_gp_lr); 10_dcgan_design and 12_wgan_gp describe this split.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 (JupyterLab, Notebook, Colab), and a static figure of the same content everywhere else (nbval,
 nbconvert, `make course`), so a cell never fails or waits for input.
 
-Introduced in 03_vae_mnist; used again in 04_dcgan.
+Introduced in 07_vae_latent_space; used again in 09_dcgan_training and 12_wgan_gp.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def latent_sliders(
 ):
     """One slider per latent coordinate in ``dims``: the offset t added to that coordinate of ``center``
     (a code of size d), so z_k = center_k + t; at t = 0 the picture is ``center`` itself. Offsets are in
-    the units of z: with a N(0, I) prior, the prior's standard deviations (03_vae_mnist's convention).
+    the units of z: with a N(0, I) prior, the prior's standard deviations (07_vae_latent_space's convention).
 
     Static form: one row per coordinate, offsets from -limit to +limit, the other coordinates held at
     ``center``. Returns the widget (the cell shows it), or None in the static form.

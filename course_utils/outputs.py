@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,8 @@ def save_samples(pixels: torch.Tensor, model_name: str) -> Path:
 
 def load_samples(model_name: str) -> torch.Tensor:
     """samples/<model_name>.pt as uint8 N x 28 x 28."""
-    return torch.load(
-        config.output_path("samples", f"{model_name}.pt"), weights_only=True
-    )
+    path = config.output_path("samples", f"{model_name}.pt")
+    return torch.load(path, weights_only=True)
 
 
 @functools.cache
@@ -84,22 +84,38 @@ def _from_record(model: str, record: dict[str, Any]) -> dict[str, Any]:
     return entries
 
 
+def _flat(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"dcgan": {"fid": 9.1}} -> {"dcgan_fid": 9.1}: metrics files are one flat object (spaces
+    in names become underscores; an infinite number, e.g. the class ratio of a model that
+    misses a digit, is written as null, since JSON has no infinity)."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{prefix}{key}".replace(" ", "_")
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{name}_"))
+        else:
+            infinite = isinstance(value, float) and math.isinf(value)
+            flat[name] = None if infinite else value
+    return flat
+
+
 def _headline_table(notebook: str, headline: dict[str, Any]) -> str:
-    rows = [
-        f"| {key} | {value:.4g} |"
-        if isinstance(value, float)
-        else f"| {key} | {value} |"
-        for key, value in headline.items()
+    """The headline numbers as a short markdown table; a group of numbers (a dict) as one
+    line saying how many it holds."""
+    rows = []
+    for key, value in headline.items():
+        if isinstance(value, dict):
+            value = f"{len(_flat(value))} numbers"
+        elif isinstance(value, float):
+            value = f"{value:.4g}"
+        rows.append(f"| {key} | {value} |")
+    header = [
+        f"Saved `metrics/{notebook}.json`:",
+        "",
+        "| number | value |",
+        "|---|---|",
     ]
-    return "\n".join(
-        [
-            f"Saved `metrics/{notebook}.json`:",
-            "",
-            "| number | value |",
-            "|---|---|",
-            *rows,
-        ]
-    )
+    return "\n".join(header + rows)
 
 
 def save_metrics(
@@ -113,7 +129,8 @@ def save_metrics(
     """Write metrics/<notebook>.json and show its headline numbers as a short table.
 
     ``headline``: the notebook's own numbers (e.g. ``vae_mlp_test_neg_elbo_nats``), kept as
-    they are. ``records``: {model name: the record train_or_load returned}; each adds
+    they are; a nested group ({"dcgan": {"fid": 9.1}}) is written flat (``dcgan_fid``).
+    ``records``: {model name: the record train_or_load returned}; each adds
     <model>_train_seconds and <model>_<setting> for every plain argument of its training
     call, and the first one gives device, seed and train_images (a notebook that trains no
     network passes seed and train_images itself, and a <name>_train_seconds headline). The
@@ -130,7 +147,7 @@ def save_metrics(
     }
     for model, record in records.items():
         values.update(_from_record(model, record))
-    values.update(headline)
+    values.update(_flat(headline))
     for key, kind in REQUIRED_METRICS.items():
         if not isinstance(values.get(key), kind) or isinstance(values.get(key), bool):
             raise ValueError(

@@ -2,7 +2,7 @@
 Frechet distance of its features, how the samples spread over the ten digits, its confidence;
 and the copy fraction, from distances to the nearest training image.
 
-Introduced in 03_vae_mnist; explained in 06_evaluating_generative_models.
+Introduced in 05_vae_mnist; explained in 13_evaluating_generative_models.
 """
 
 from __future__ import annotations
@@ -47,12 +47,6 @@ def fid(images_a: torch.Tensor, images_b: torch.Tensor, model: Judge) -> float:
     return frechet_distance(
         *feature_stats(images_a, model), *feature_stats(images_b, model)
     )
-
-
-def class_histogram(images: torch.Tensor, model: Judge) -> np.ndarray:
-    """How many images the judge assigns to each digit 0-9."""
-    predicted = probabilities(images, model).argmax(1)
-    return np.bincount(predicted.numpy(), minlength=10)
 
 
 def class_balance(counts: np.ndarray) -> dict[str, Any]:

@@ -41,6 +41,7 @@ __all__ = [
     "load_checkpoint",
     "sample",
     "save_checkpoint",
+    "seconds_per_step",
     "set_seed",
     "tqdm",
     "train_or_load",
@@ -103,6 +104,20 @@ def sample(
         return torch.cat([network(chunk) for chunk in noise.split(batch_size)])
     finally:
         network.train(was_training)
+
+
+def seconds_per_step(step: Callable[[], Any], steps: int = 5) -> float:
+    """Median wall time of ``step()`` (one training step), after one warm-up call that
+    allocates memory and optimiser state; GPU work is waited for."""
+    step()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()  # GPU work is asynchronous: wait for it
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 
 # ---------------------------------------------------------------------------------------
@@ -272,6 +287,10 @@ def _describe(value: Any, name: str) -> Any:
         }
     if isinstance(value, (torch.device, torch.dtype)):
         return str(value)
+    if _followed(
+        value, home=""
+    ):  # a notebook's function: by name (its source is followed)
+        return value.__qualname__
     if callable(value) and hasattr(value, "__qualname__"):
         return f"{getattr(value, '__module__', '')}.{value.__qualname__}".lstrip(".")
     text = repr(value)
@@ -528,7 +547,7 @@ def train_or_load(
     holding "snapshots" (pictures taken while training) is saved beside the checkpoint
     and loaded with it. The record returned adds ``train_seconds``, ``train_images``,
     ``device``, ``seed`` (the call's ``seed`` argument, if any), ``settings`` (the
-    arguments that are plain numbers, strings or lists of them) and ``fingerprint``.
+    arguments that are plain numbers, strings or lists of them, None left out) and ``fingerprint``.
     """
     arguments = _bind(train, args, kwargs)
     modules = {k: v for k, v in arguments.items() if isinstance(v, nn.Module)}
@@ -569,7 +588,9 @@ def train_or_load(
         "device": str(_device(modules)),
         "seed": arguments.get("seed"),
         "settings": {
-            k: v for k, v in wanted["arguments"].items() if _plain_data(arguments[k])
+            k: v
+            for k, v in wanted["arguments"].items()
+            if v is not None and _plain_data(arguments[k])
         },
         "fingerprint": wanted,
     }

@@ -4,6 +4,7 @@ leaves the random state alone, shows one line)."""
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import json
 import math
@@ -79,7 +80,7 @@ def _check_of(name: str):
 
 
 def _module(path: Path):
-    """course_utils.exercises.<module> of a notebook: 04_dcgan -> dcgan."""
+    """course_utils.exercises.<module> of a notebook: 08_dcgan -> dcgan."""
     return importlib.import_module(f"course_utils.exercises.{path.stem[3:]}")
 
 
@@ -328,7 +329,203 @@ def _fid_with_sqrtm(
     return float(np.sum((mu_r - mu_g) ** 2) + np.trace(cov_r + cov_g - 2 * root))
 
 
+def _average_weights_without_warm_up(steps, decay):
+    weights = torch.zeros(steps + 1, dtype=torch.float64)
+    weights[0] = 1.0
+    for t in range(steps):
+        weights *= decay
+        weights[t + 1] = 1 - decay
+    return weights
+
+
+def _average_weights_reversed(steps, decay):
+    weights = torch.zeros(steps + 1, dtype=torch.float64)
+    weights[0] = 1.0
+    for t in range(steps):
+        b = min(decay, (1 + t) / (10 + t))
+        weights *= 1 - b
+        weights[t + 1] = b
+    return weights
+
+
+def _multiply_adds_at_input_size(d):
+    total, size = 0, 28
+    for m in (m for m in d.modules() if isinstance(m, nn.Conv2d)):
+        total += size**2 * m.in_channels * m.out_channels * m.kernel_size[0] ** 2
+        size = (size + 2 * m.padding[0] - m.kernel_size[0]) // m.stride[0] + 1
+    return total
+
+
+def _slerp_as_lerp(z_a, z_b, t):
+    t = t[:, None]
+    return (1 - t) * z_a + t * z_b
+
+
+def _slerp_without_guard(z_a, z_b, t):
+    omega = torch.acos(torch.dot(z_a, z_b) / (z_a.norm() * z_b.norm()))
+    t = t[:, None]
+    return (torch.sin((1 - t) * omega) * z_a + torch.sin(t * omega) * z_b) / torch.sin(
+        omega
+    )
+
+
+def _active_units_by_std(mu, threshold=0.01):
+    return int((mu.std(dim=0) > threshold).sum())
+
+
+def _active_units_over_coordinates(mu, threshold=0.01):
+    return int((mu.var(dim=1) > threshold).sum())
+
+
+def _kl_monte_carlo_with_the_variance(mu, log_var, eps):
+    sigma = log_var.exp()  # the variance, not the standard deviation
+    z = mu + sigma * eps
+    log_q = torch.distributions.Normal(mu, sigma).log_prob(z)
+    return (log_q - torch.distributions.Normal(0.0, 1.0).log_prob(z)).sum(-1).mean(0)
+
+
+def _kl_monte_carlo_averaged_over_dimensions(mu, log_var, eps):
+    sigma = (log_var / 2).exp()
+    z = mu + sigma * eps
+    log_q = torch.distributions.Normal(mu, sigma).log_prob(z)
+    return (log_q - torch.distributions.Normal(0.0, 1.0).log_prob(z)).mean(-1).mean(0)
+
+
+def _score_estimate_summed(f_values, z, mu, sigma):
+    score_mu = (z - mu) / sigma**2
+    score_sigma = ((z - mu) ** 2 - sigma**2) / sigma**3
+    return torch.stack([(f_values * score_mu).sum(), (f_values * score_sigma).sum()])
+
+
+def _score_estimate_dividing_by_sigma(f_values, z, mu, sigma):
+    score_mu = (z - mu) / sigma
+    score_sigma = ((z - mu) ** 2 - sigma**2) / sigma**3
+    return torch.stack([(f_values * score_mu).mean(), (f_values * score_sigma).mean()])
+
+
+def _two_sided_instead_of_one_sided(critic, real, fake, a, gp_lambda=10.0):
+    a = a.view(-1, 1, 1, 1)
+    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return gp_lambda * ((grads.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def _one_sided_with_a_per_pixel(critic, real, fake, a, gp_lambda=10.0):
+    a = torch.rand_like(real)
+    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
+    (grads,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return gp_lambda * ((grads.flatten(1).norm(dim=1) - 1).clamp(min=0) ** 2).mean()
+
+
+def _transport_cost_squared(plan, x, y):
+    distances = torch.cdist(x.reshape(len(x), -1), y.reshape(len(y), -1))
+    return (plan * distances**2).sum()
+
+
+def _parameters_without_biases(bottleneck, hidden=100):
+    return 2 * (784 * hidden + hidden * bottleneck)  # weights only
+
+
+def _parameters_of_the_encoder(bottleneck, hidden=100):
+    return 784 * hidden + hidden + hidden * bottleneck + bottleneck
+
+
+def _interpolation_short_of_the_end(start, end, steps):
+    t = (torch.arange(steps, dtype=start.dtype) / steps).unsqueeze(1)  # never reaches 1
+    return (1 - t) * start + t * end
+
+
+def _interpolation_in_columns(start, end, steps):
+    t = torch.linspace(0, 1, steps, dtype=start.dtype)
+    return (1 - t) * start.unsqueeze(1) + t * end.unsqueeze(1)  # d x steps
+
+
+def _gaussian_nats_without_the_constant(mean, log_var, x):
+    return (0.5 * (log_var + (x - mean) ** 2 / log_var.exp())).flatten(1).sum(1)
+
+
+def _gaussian_nats_with_log_sigma(mean, log_var, x):
+    normal = torch.distributions.Normal(
+        mean, log_var.exp()
+    )  # exp(log sigma^2) = sigma^2
+    return -normal.log_prob(x).flatten(1).sum(1)
+
+
+def _gaussian_log_likelihood(mean, log_var, x):
+    normal = torch.distributions.Normal(mean, (log_var / 2).exp())
+    return normal.log_prob(x).flatten(1).sum(1)  # the sign of a likelihood, not a loss
+
+
+def _importance_weight_without_the_prior(log_px_z, z, mu, log_var):
+    q = torch.distributions.Normal(mu, (log_var / 2).exp())
+    return log_px_z - q.log_prob(z).sum(1)
+
+
+def _importance_weight_adding_q(log_px_z, z, mu, log_var):
+    q = torch.distributions.Normal(mu, (log_var / 2).exp())
+    prior = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    return log_px_z + prior.log_prob(z).sum(1) + q.log_prob(z).sum(1)
+
+
+def _importance_weight_with_log_sigma(log_px_z, z, mu, log_var):
+    q = torch.distributions.Normal(mu, log_var.exp())
+    prior = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    return log_px_z + prior.log_prob(z).sum(1) - q.log_prob(z).sum(1)
+
+
+def _latest_snapshot_bisect_left(steps, step):
+    return bisect.bisect_left(steps, step)
+
+
+def _near_copies_with_itself(pixels, threshold):
+    x = pixels.flatten(1).float() / 255
+    return (torch.cdist(x, x).min(1).values < threshold).float().mean().item()
+
+
 MISTAKES = {
+    "latest_snapshot": [(_latest_snapshot_bisect_left, "expected index")],
+    "near_copy_fraction": [(_near_copies_with_itself, "itself")],
+    "gaussian_reconstruction_nats": [
+        (_gaussian_nats_without_the_constant, "constant"),
+        (_gaussian_nats_with_log_sigma, "log sigma"),
+        (_gaussian_log_likelihood, "log-likelihood"),
+    ],
+    "log_importance_weight": [
+        (_importance_weight_without_the_prior, "prior"),
+        (_importance_weight_adding_q, "subtract"),
+        (_importance_weight_with_log_sigma, "log sigma"),
+    ],
+    "autoencoder_parameters": [
+        (_parameters_without_biases, "bias"),
+        (_parameters_of_the_encoder, "158,186"),
+    ],
+    "interpolate_codes": [
+        (_interpolation_short_of_the_end, "short of `end`"),
+        (_interpolation_in_columns, "shape (5, 3)"),
+    ],
+    "kl_monte_carlo": [
+        (_kl_monte_carlo_with_the_variance, "exp(log_var / 2)"),
+        (_kl_monte_carlo_averaged_over_dimensions, "sum the log-ratio"),
+    ],
+    "score_estimate": [
+        (_score_estimate_summed, "average over the K samples"),
+        (_score_estimate_dividing_by_sigma, "sigma^2"),
+    ],
+    "one_sided_penalty_at": [
+        (_two_sided_instead_of_one_sided, "two-sided"),
+        (_one_sided_with_a_per_pixel, "the same a for all pixels"),
+    ],
+    "transport_cost": [(_transport_cost_squared, "not its square")],
+    "slerp": [(_slerp_as_lerp, "straight line"), (_slerp_without_guard, "parallel")],
+    "active_units": [
+        (_active_units_by_std, "standard deviation"),
+        (_active_units_over_coordinates, "over the images"),
+    ],
+    "average_weights": [
+        (_average_weights_without_warm_up, "warm-up"),
+        (_average_weights_reversed, "update_average"),
+    ],
+    "discriminator_multiply_adds": [(_multiply_adds_at_input_size, "output")],
     "bernoulli_entropy": [(_naive_entropy, "0 · log 0")],
     "signed_to_pixels": [(_truncating_pixels, "round")],
     "sample_gaussian": [
@@ -449,14 +646,8 @@ def test_passing_something_else_than_a_function_is_reported():
 def test_checks_leave_the_global_random_state_alone():
     torch.manual_seed(123)
     state = torch.get_rng_state()
-    for name, path in [
-        ("gradient_penalty_at", "05"),
-        ("lipschitz_bound", "05"),
-        ("log_mean_exp", "03"),
-    ]:
-        solution = next(
-            s for p, n, _, s in CASES if n == name and p.stem.startswith(path)
-        )
+    for name in ["gradient_penalty_at", "lipschitz_bound", "log_mean_exp"]:
+        solution = next(s for _, n, _, s in CASES if n == name)
         assert _check_of(name)(_define(solution, name))
     assert torch.equal(torch.get_rng_state(), state), (
         "a check moved the caller's random generator"

@@ -25,6 +25,7 @@ def test_the_notebooks_with_models_export_them():
         "vae_mnist",
         "dcgan",
         "wgan",
+        "wgan_gp",
     }
 
 

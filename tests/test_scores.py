@@ -68,7 +68,6 @@ def test_judge_report_on_real_digits(trained_judge):
     )
     assert math.isinf(only_ones["class_ratio"]) and only_ones["min_class_fraction"] == 0
     assert only_ones["fid"] > 5 * real_vs_real["fid"]
-    assert scores.class_histogram(ones, trained_judge).argmax() == 1
 
 
 def _nearest_distances(images: torch.Tensor, train: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
 import json
+import time
 
 import pytest
 import torch
@@ -315,6 +316,22 @@ def test_a_notebook_class_and_its_exported_copy_have_one_fingerprint():
     assert one == two
 
 
+def test_a_notebook_function_passed_as_an_argument_matches_its_exported_copy():
+    code = NOTEBOOK_CODE.replace(
+        "def train(model, images,", "def train(model, images, step=None,"
+    )
+    first, second = notebook(code), notebook(code)
+    for function in (second["scale"], second["train"]):
+        function.__module__ = "course_utils.from_notebooks.toy"
+    one = training.fingerprint(
+        first["train"], tiny(), torch.zeros(1, 1, 1, 2), first["scale"]
+    )
+    two = training.fingerprint(
+        second["train"], tiny(), torch.zeros(1, 1, 1, 2), second["scale"]
+    )
+    assert one == two and one["arguments"]["step"] == "scale"
+
+
 def test_sample_runs_in_eval_mode_without_gradients_and_restores_the_mode():
     network = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4))
     network.train()
@@ -328,3 +345,14 @@ def test_sample_runs_in_eval_mode_without_gradients_and_restores_the_mode():
     network.train()
     training.sample(network, noise)
     assert network.training, "the network's mode is restored"
+
+
+def test_seconds_per_step_is_the_median_after_a_warm_up():
+    calls = []
+
+    def step():
+        calls.append(1)
+        time.sleep(0.05 if len(calls) == 1 else 0.001)  # the first call is slow
+
+    seconds = training.seconds_per_step(step, steps=3)
+    assert len(calls) == 4 and seconds < 0.02, "the warm-up call is not timed"

@@ -3,8 +3,9 @@
     python -m tools.bootstrap     # what `make bootstrap` runs: rewrite that cell in every notebook
 
 The cell makes ``course_utils`` importable: from the repository when the notebook runs in its
-``notebooks/`` folder, else (in Colab) by installing this package from the repository with pip,
-which keeps the torch and torchvision already there (pyproject.toml asks only for ranges).
+``notebooks/`` folder, else (Colab, or a notebook downloaded on its own) by installing this
+package from the repository with pip, which keeps the torch and torchvision already there
+(pyproject.toml asks only for ranges).
 COURSE_INSTALL_FROM overrides where pip installs from (a local checkout, in the tests). The
 repository's address is read from pyproject.toml, the one place it is written.
 """
@@ -20,7 +21,6 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 
 TEMPLATE = """\
 # Set-up, the same in every notebook: find course_utils, or install it (Colab).
-import importlib
 import importlib.util
 import os
 import sys
@@ -28,17 +28,12 @@ from pathlib import Path
 
 COURSE_REPOSITORY = "{repository}"
 if importlib.util.find_spec("course_utils") is None:
-    if (Path.cwd().parent / "course_utils").is_dir():  # in the repository's notebooks/
+    if (Path.cwd().parent / "course_utils").is_dir():  # a clone: notebooks/ beside it
         sys.path.insert(0, str(Path.cwd().parent))
-    elif "google.colab" in sys.modules or "COURSE_INSTALL_FROM" in os.environ:
+    else:  # Colab, or a notebook on its own: pip keeps the torch already installed
         source = os.environ.get("COURSE_INSTALL_FROM", f"git+{{COURSE_REPOSITORY}}")
-        get_ipython().run_line_magic("pip", f"install --quiet {{source}}")  # keeps torch
-        importlib.invalidate_caches()
-    else:
-        raise RuntimeError(
-            "course_utils not found: open the notebooks from a clone of the course "
-            f"(`make lab`), or `pip install git+{{COURSE_REPOSITORY}}`"
-        )"""
+        get_ipython().run_line_magic("pip", f"install --quiet {{source}}")
+        importlib.invalidate_caches()"""
 
 
 def repository() -> str:

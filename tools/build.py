@@ -10,9 +10,10 @@ ones of the data the last build used, and says which data that was.
 For each notebook it writes the executed copy (.ipynb), an HTML page and reveal.js slides
 (.slides.html), and outputs/site/index.html links them all with each notebook's measured run
 time (also saved in outputs/site/timings.json). A failing notebook stops the build, naming the
-notebook and the failing cell. Before 06 it runs `benchmarks.dcgan --notebook-checkpoint`
-(BENCHMARKS_BEFORE): the original lab's DCGAN recipe, trained on the same machine, for 06's
-plots. The device is whatever course_utils.device.get_device() finds.
+notebook and the failing cell. Before 13_evaluating_generative_models it runs
+`benchmarks.dcgan --notebook-checkpoint` (BENCHMARKS_BEFORE): the original lab's DCGAN
+recipe, trained on the same machine, for its plots. The device is whatever
+course_utils.device.get_device() finds.
 
 The pages and decks work without network (a lecture hall): reveal.js, require.js, jQuery and
 MathJax are copied from installed packages (requirements.txt) into outputs/site/assets/ and
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from jinja2 import DictLoader
@@ -242,10 +244,11 @@ Total: {sum(timings.values()) / 60:.1f} min.</p>
     return path
 
 
-# Benchmarks run in the build, before the notebook that reads what they write: 06 plots the original lab's
-# DCGAN recipe (benchmarks/dcgan.py, trained here on the same machine) beside the course's GANs.
+# Benchmarks run in the build, before the notebook that reads what they write: the
+# evaluation notebook plots the original lab's DCGAN recipe (benchmarks/dcgan.py, trained
+# here on the same machine) beside the course's GANs.
 BENCHMARKS_BEFORE = {
-    "06_evaluating_generative_models": ["benchmarks.dcgan", "--notebook-checkpoint"]
+    "13_evaluating_generative_models": ["benchmarks.dcgan", "--notebook-checkpoint"]
 }
 
 
@@ -312,6 +315,49 @@ def update_run_time_lines(seconds: dict[str, float]) -> None:
             path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
 
 
+# The notebook whose metrics hold the scoreboard: one group of numbers per row, written flat
+# by outputs.save_metrics as <row>_<column> (e.g. dcgan_fid, real_vs_real_fid).
+SCOREBOARD_NOTEBOOK = "13_evaluating_generative_models"
+SCOREBOARD_HEADER = (
+    "| model | judge-FID ↓ | coverage | max/min class | confidence | copies "
+    "| −ELBO (nats) | targets met |"
+)
+TARGETS_MET = {True: "yes", False: "**no**", None: ""}
+# The table's rows, in this order: the floor, then the models in course order.
+SCOREBOARD_ROWS = {
+    "real_vs_real": "real training digits (floor)",
+    "ae_gaussian": "ae_gaussian",
+    "vae_mlp": "vae_mlp",
+    "vae_conv": "vae_conv",
+    "dcgan": "dcgan",
+    "wgan_clip": "wgan_clip",
+    "wgan_gp": "wgan_gp",
+}
+
+
+def scoreboard_markdown(metrics: dict[str, Any]) -> str:
+    """The README's scoreboard table from the evaluation notebook's flat metrics: a row for
+    every model of SCOREBOARD_ROWS that has a <row>_fid."""
+    lines = [SCOREBOARD_HEADER, "|---" * 8 + "|"]
+    for row, label in SCOREBOARD_ROWS.items():
+        if f"{row}_fid" not in metrics:
+            continue
+        ratio = metrics[f"{row}_class_ratio"]  # null: a digit is missing
+        nats = metrics.get(f"{row}_test_neg_elbo_nats")
+        cells = [
+            label,
+            f"{metrics[f'{row}_fid']:.2f}",
+            f"{metrics[f'{row}_coverage']}/10",
+            "inf" if ratio is None else f"{ratio:.2f}",
+            f"{metrics[f'{row}_confidence']:.3f}",
+            f"{metrics[f'{row}_copy_fraction']:.1%}",
+            "" if nats is None else f"{nats:.1f}",
+            TARGETS_MET[metrics.get(f"{row}_targets_met")],
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def update_readme() -> None:
     """Rewrite the README's run-time column and scoreboard for the data of the last build; after a
     build at full size, also the run-time line atop each notebook."""
@@ -335,11 +381,8 @@ def update_readme() -> None:
         lambda m: f"{m[1]}{total:.1f} min{m[2]}",
         text,
     )
-    metrics = json.loads(
-        config.output_path(
-            "metrics", "06_evaluating_generative_models.json"
-        ).read_text()
-    )
+    metrics_path = config.output_path("metrics", f"{SCOREBOARD_NOTEBOOK}.json")
+    metrics = json.loads(metrics_path.read_text())
     if data_kind(metrics["data_source"]) != kind:
         raise SystemExit(
             f"the scoreboard was measured on {metrics['data_source']}, the run times on "
@@ -351,7 +394,7 @@ def update_readme() -> None:
     caption = (
         f"Data: {source}; {timings['machine']}; commit {metrics.get('git_commit')}."
     )
-    table = metrics["scoreboard_markdown"] + "\n\n" + caption
+    table = scoreboard_markdown(metrics) + "\n\n" + caption
     pattern = rf"(<!-- scoreboard:{kind} -->\n).*?(\n<!-- /scoreboard -->)"
     if not re.search(pattern, text, flags=re.DOTALL):
         raise SystemExit(f"README.md has no <!-- scoreboard:{kind} --> block")

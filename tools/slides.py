@@ -1,6 +1,6 @@
 """Slide metadata for a lecture: which cells a slideshow shows, and where its slides begin.
 
-    python -m tools.slides notebooks/03_vae_mnist.ipynb ...   # apply the rules, print what changed
+    python -m tools.slides notebooks/05_vae_mnist.ipynb ...   # apply the rules, print what changed
     python -m tools.slides --check notebooks/*.ipynb          # exit 1 and list the cells that break them
 
 Both the live slideshow in JupyterLab (RISE: `jupyterlab-rise`) and the reveal.js decks of

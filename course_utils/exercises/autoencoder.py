@@ -4,63 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import torch
-
 from course_utils.exercises.checking import (
-    F64,
     NotYet,
-    as_tensor,
     call,
     check,
     compare_layer_sizes,
-    fmt,
 )
+from course_utils.from_notebooks.autoencoder import Autoencoder
 
 
-def _test_covariance() -> tuple[torch.Tensor, torch.Tensor]:
-    mean = torch.tensor([1.0, -2.0, 0.5], dtype=F64)
-    a = torch.tensor([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [-0.5, 0.3, 0.4]], dtype=F64)
-    return mean, a @ a.T + 0.1 * torch.eye(
-        3, dtype=F64
-    )  # correlated, positive definite
-
-
-@check("sample_gaussian")
-def check_sample_gaussian(fn: Callable) -> str:
-    mean, covariance = _test_covariance()
-    eps = torch.randn(6, 3, generator=torch.Generator().manual_seed(0), dtype=F64)
-    got = as_tensor(
-        call(fn, mean, covariance, eps),
-        "sample_gaussian(mean, covariance, eps) for 6 x 3 eps",
-        (6, 3),
-    )
-    scale_tril = torch.distributions.MultivariateNormal(
-        mean, covariance
-    ).scale_tril  # the Cholesky factor L
-    expected = mean + eps @ scale_tril.T
-    if not torch.allclose(got.to(F64), expected, rtol=1e-6, atol=1e-8):
-        many = torch.randn(
-            20_000, 3, generator=torch.Generator().manual_seed(1), dtype=F64
-        )
-        samples = as_tensor(
-            call(fn, mean, covariance, many),
-            "sample_gaussian for 20,000 x 3 eps",
-            (20_000, 3),
-        )
-        spread = torch.cov(samples.to(F64).T)
-        if torch.allclose(spread, covariance, atol=0.05) and torch.allclose(
-            samples.mean(0), mean, atol=0.05
-        ):
-            raise NotYet(
-                "your samples have the right mean and covariance, but not the values MultivariateNormal draws "
-                "from this eps: use its square root of the covariance, the Cholesky factor L (z = mu + L eps)"
+@check("autoencoder_parameters")
+def check_autoencoder_parameters(fn: Callable) -> str:
+    for bottleneck, hidden in [(2, 100), (32, 100), (1, 1), (8, 50), (16, 300), (5, 7)]:
+        expected = sum(p.numel() for p in Autoencoder(bottleneck, hidden).parameters())
+        got = call(fn, bottleneck, hidden)
+        if got != expected:
+            weights = 2 * (784 * hidden + hidden * bottleneck)
+            hint = (
+                " (that is the weights alone: every layer also has one bias per output)"
+                if got == weights
+                else ""
             )
+            raise NotYet(
+                f"autoencoder_parameters({bottleneck}, {hidden}) gives {got!r}, "
+                f"Autoencoder({bottleneck}, {hidden}) has {expected:,} parameters{hint}"
+            )
+    default = call(fn, 2)
+    if default != 158_186:
         raise NotYet(
-            f"the covariance of 20,000 of your samples is {fmt(spread.flatten(), 9)}, expected "
-            f"{fmt(covariance.flatten(), 9)} (row by row); the first sample is {fmt(got[0])}, "
-            f"expected {fmt(expected[0])}"
+            f"autoencoder_parameters(2) with the default hidden=100 gives {default!r}, "
+            "expected 158,186"
         )
-    return "mu + L eps with the Cholesky factor L, exactly what MultivariateNormal.rsample computes"
+    added = call(fn, 32) - default
+    return (
+        f"the model's own count for every size; d = 2 -> 32 adds {added:,} parameters, "
+        f"{added / default:.1%} of the 2-D model"
+    )
 
 
 @check("conv_output_size")

@@ -1,4 +1,4 @@
-"""Exercise checks of notebooks/04_dcgan.ipynb (see course_utils.exercises.checking)."""
+"""Exercise checks of notebooks/08_dcgan.ipynb (see course_utils.exercises.checking)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from course_utils.from_notebooks.dcgan import LAYOUTS, Generator
 
 
 def _generator_layers(layout: str) -> list[nn.ConvTranspose2d]:
-    """The transposed convolutions of notebook 04's generator in this layout, first to last."""
+    """The transposed convolutions of 08_dcgan's generator in this layout, first to last."""
     return [
         m
         for m in Generator(width=1, layout=layout).modules()
@@ -34,7 +34,7 @@ def _generator_layers(layout: str) -> list[nn.ConvTranspose2d]:
 def check_transposed_output_size(fn: Callable) -> str:
     checked = compare_layer_sizes(fn, transposed=True)
     grown = []
-    for layout in LAYOUTS:  # notebook 04's generators, from a 1 x 1 map
+    for layout in LAYOUTS:  # 08_dcgan's generators, from a 1 x 1 map
         sizes, expected = [1], [1]
         for layer in _generator_layers(layout):
             (kernel, _), (stride, _), (padding, _) = (

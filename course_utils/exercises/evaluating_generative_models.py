@@ -1,4 +1,5 @@
-"""Exercise checks of notebooks/06_evaluating_generative_models.ipynb (see course_utils.exercises.checking)."""
+"""Exercise checks of notebooks/13_evaluating_generative_models.ipynb (see
+course_utils.exercises.checking)."""
 
 from __future__ import annotations
 
@@ -43,18 +44,20 @@ def check_coverage_and_class_ratio(fn: Callable) -> str:
         ratio = number(result[1], "class_ratio")
         if coverage != report["coverage"]:
             raise NotYet(
-                f"counts {counts.tolist()}: coverage {coverage}, but scores.class_balance says "
-                f"{report['coverage']} (digits with at least 1% of the samples)"
+                f"counts {counts.tolist()}: coverage {coverage}, but "
+                f"scores.class_balance says {report['coverage']} (digits with at least "
+                "1% of the samples)"
             )
         expected = report["class_ratio"]
         if not (ratio == expected or math.isclose(ratio, expected, rel_tol=1e-9)):
             raise NotYet(
-                f"counts {counts.tolist()}: class_ratio {ratio}, but scores.class_balance says {expected} "
-                "(largest count / smallest, inf if a digit is missing)"
+                f"counts {counts.tolist()}: class_ratio {ratio}, but "
+                f"scores.class_balance says {expected} (largest count / smallest, inf "
+                "if a digit is missing)"
             )
     return (
-        "coverage and class_ratio agree with scores.class_balance (the scoreboard's columns), at the 1% boundary "
-        "and with a missing digit"
+        "coverage and class_ratio agree with scores.class_balance (the scoreboard's "
+        "columns), at the 1% boundary and with a missing digit"
     )
 
 
@@ -91,8 +94,9 @@ def check_fid_from_features(fn: Callable) -> str:
         ),  # ||shift||^2, same covariance
         ("500 against 300 features, 8-D", *wide, reference(*wide)),
     ]
-    # Singular covariances, as the judge's ReLU features give them: features that are 0 for every image
-    # (dead units), and a generator collapsed onto two pictures (a covariance of rank 1).
+    # Singular covariances, as the judge's ReLU features give them: features that are 0
+    # for every image (dead units), and a generator collapsed onto two pictures (a
+    # covariance of rank 1).
     dead = 4  # of 16 features
     relu = rng.normal(size=(200, 16)) + 0.3
     relu[:, :dead] = -1.0
@@ -113,7 +117,8 @@ def check_fid_from_features(fn: Callable) -> str:
         collapsed = pictures[np.arange(60) % 2]
         singular.append(
             (
-                f"a generator collapsed onto two pictures (case {k + 1} of 8), 4 of 16 features dead",
+                f"a generator collapsed onto two pictures (case {k + 1} of 8), "
+                "4 of 16 features dead",
                 relu,
                 collapsed,
                 reference(relu, collapsed),
@@ -133,11 +138,11 @@ def check_fid_from_features(fn: Callable) -> str:
                 else f"you returned {got}"
             )
             raise NotYet(
-                f"{what}: {said}. The covariances are singular, and scipy.linalg.sqrtm of their "
-                "non-symmetric product can be inaccurate or NaN. Take the square roots of the "
-                "eigenvalues of the symmetric matrix cov_r^(1/2) cov_g cov_r^(1/2) instead "
-                "(np.linalg.eigh, negative rounding clipped to 0), as scores.frechet_distance "
-                "does"
+                f"{what}: {said}. The covariances are singular, and scipy.linalg.sqrtm "
+                "of their non-symmetric product can be inaccurate or NaN. Take the "
+                "square roots of the eigenvalues of the symmetric matrix "
+                "cov_r^(1/2) cov_g cov_r^(1/2) instead (np.linalg.eigh, negative "
+                "rounding clipped to 0), as scores.frechet_distance does"
             )
         if not math.isclose(got, expected, rel_tol=1e-5, abs_tol=1e-6):
             hint = ""
@@ -146,12 +151,16 @@ def check_fid_from_features(fn: Callable) -> str:
             elif len(a) == len(b) and math.isclose(
                 got, reference(a, b, rowvar=True), rel_tol=1e-3
             ):
-                hint = ": your covariances are N x N, over images; rows are samples here (np.cov(..., rowvar=False))"
+                hint = (
+                    ": your covariances are N x N, over images; rows are samples here "
+                    "(np.cov(..., rowvar=False))"
+                )
             raise NotYet(
-                f"{what}: {got:.6g}, expected {expected:.6g} (scores.frechet_distance of the means and "
-                f"covariances){hint}"
+                f"{what}: {got:.6g}, expected {expected:.6g} (scores.frechet_distance "
+                f"of the means and covariances){hint}"
             )
     return (
-        f"{cases[0][3]:.4f} for two different sets, 0 for identical ones, ||shift||^2 = 9 for a shifted copy, "
-        "and finite, right values for singular covariances (dead features, a collapsed generator)"
+        f"{cases[0][3]:.4f} for two different sets, 0 for identical ones, "
+        "||shift||^2 = 9 for a shifted copy, and finite, right values for singular "
+        "covariances (dead features, a collapsed generator)"
     )

@@ -1,4 +1,4 @@
-"""Exercise checks of notebooks/03_vae_mnist.ipynb (see course_utils.exercises.checking)."""
+"""Exercise checks of notebooks/05_vae_mnist.ipynb (see course_utils.exercises.checking)."""
 
 from __future__ import annotations
 
@@ -17,56 +17,6 @@ from course_utils.exercises.checking import (
     fmt,
     mnist_like_images,
 )
-
-
-@check("log_mean_exp")
-def check_log_mean_exp(fn: Callable) -> str:
-    g = torch.Generator().manual_seed(0)
-    random = 3 * torch.randn(5, 7, generator=g, dtype=F64)
-    huge = torch.tensor(
-        [[1000.0, 1001.0, 999.0], [-1000.0, -1001.0, -1002.0]], dtype=F64
-    )
-    with_zero_weights = torch.tensor(
-        [[0.0, -math.inf, 1.0, -math.inf]], dtype=F64
-    )  # log 0 = -inf: a weight of 0
-    log_weights_like_a_vae = -100 - 20 * torch.rand(
-        3, 100, generator=g
-    )  # float32, log p(x, z) / q(z | x)
-    cases = [
-        (random, 0),
-        (random, 1),
-        (huge, 1),
-        (huge.T, 0),
-        (with_zero_weights, 1),
-        (log_weights_like_a_vae, 1),
-    ]
-    for log_w, dim in cases:
-        expected = torch.logsumexp(log_w, dim) - math.log(log_w.shape[dim])
-        shape = tuple(expected.shape)
-        got = as_tensor(
-            call(fn, log_w.clone(), dim),
-            f"log_mean_exp(log_w of shape {tuple(log_w.shape)}, dim={dim})",
-            shape,
-        )
-        what = f"log_mean_exp({fmt(log_w[0] if dim == 1 else log_w[:, 0])}, ...) along dim={dim}"
-        if not torch.isfinite(got).all():
-            raise NotYet(
-                f"{what} gives {fmt(got)}, expected {fmt(expected)}: exp overflows or underflows. Subtract "
-                "the largest value m first: log mean exp(w) = m + log mean exp(w - m)"
-            )
-        k = log_w.shape[dim]
-        if torch.allclose(
-            got.detach().cpu().to(F64),
-            (expected + math.log(k)).to(F64),
-            rtol=1e-5,
-            atol=1e-4,
-        ):
-            raise NotYet(
-                f"{what} gives {fmt(got)}: that is log sum exp, log k = {math.log(k):.4g} too high. "
-                f"Take the mean of the k shifted weights, not their sum"
-            )
-        close(got, expected, f"{what}, against logsumexp - log k", rtol=1e-5, atol=1e-4)
-    return "agrees with logsumexp - log k, and stays finite at 1000 and -1000, where exp() overflows"
 
 
 @check("bernoulli_log_likelihood")
@@ -104,3 +54,57 @@ def check_bernoulli_log_likelihood(fn: Callable) -> str:
         "log p(x | z) per image, against torch.distributions.Bernoulli(logits=...).log_prob",
     )
     return f"{fmt(got)} nats per image, as Bernoulli(logits=...).log_prob(x) summed over pixels, logits +-1000 too"
+
+
+@check("gaussian_reconstruction_nats")
+def check_gaussian_reconstruction_nats(fn: Callable) -> str:
+    g = torch.Generator().manual_seed(0)
+    x = mnist_like_images(3)
+    mean = torch.rand(3, 1, 28, 28, generator=g, dtype=F64)
+    log_var = torch.randn(3, 1, 28, 28, generator=g, dtype=F64) - 3
+    normal = torch.distributions.Normal(mean, (log_var / 2).exp())
+    expected = -normal.log_prob(x).flatten(1).sum(1)
+    got = as_tensor(
+        call(fn, mean.clone(), log_var.clone(), x.clone()),
+        "gaussian_reconstruction_nats(mean, log_var, x) for 3 images",
+        (3,),
+    )
+    constant = 784 * 0.5 * math.log(2 * math.pi)
+    if torch.allclose(got.to(F64), expected - constant, rtol=1e-5):
+        raise NotYet(
+            f"you return {fmt(got)}: the constant 784 x log(2 pi) / 2 = {constant:.5g} "
+            "nats is missing; it does not change the gradients, but it does change the nats"
+        )
+    if torch.allclose(got.to(F64), -expected, rtol=1e-5):
+        raise NotYet(
+            f"you return {fmt(got)}, the log-likelihood: the reconstruction term is "
+            f"its negative, {fmt(expected)}"
+        )
+    as_log_std = torch.distributions.Normal(mean, log_var.exp())
+    if torch.allclose(
+        got.to(F64), -as_log_std.log_prob(x).flatten(1).sum(1), rtol=1e-5
+    ):
+        raise NotYet(
+            "you read log_var as log sigma: it is log sigma^2, so sigma = exp(log_var / 2)"
+        )
+    close(
+        got,
+        expected,
+        "-log N(x; mean, sigma^2) per image, against torch.distributions.Normal",
+    )
+    ones = torch.zeros_like(log_var)  # sigma = 1: half the squared error + a constant
+    got_ones = as_tensor(
+        call(fn, mean.clone(), ones, x.clone()),
+        "gaussian_reconstruction_nats(mean, zeros, x)",
+        (3,),
+    )
+    squared = 0.5 * (x - mean).pow(2).flatten(1).sum(1) + constant
+    close(
+        got_ones,
+        squared,
+        "sigma = 1: half the summed squared error + 784 log(2 pi) / 2",
+    )
+    return (
+        f"{fmt(got)} nats per image, as torch.distributions.Normal; with sigma = 1 it is "
+        f"half the summed squared error + {constant:.5g} nats"
+    )

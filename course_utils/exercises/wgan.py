@@ -1,4 +1,4 @@
-"""Exercise checks of notebooks/05_wgan.ipynb (see course_utils.exercises.checking)."""
+"""Exercise checks of notebooks/11_wgan.ipynb (see course_utils.exercises.checking)."""
 
 from __future__ import annotations
 
@@ -17,101 +17,7 @@ from course_utils.exercises.checking import (
     close,
     number,
 )
-from course_utils.from_notebooks.wgan import MLPCritic
-
-
-class _HalfSquaredNorm(nn.Module):
-    """f(x) = ||x||^2 / 2 per image (N x 1 scores), whose gradient is x itself."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return 0.5 * x.flatten(1).pow(2).sum(1, keepdim=True)
-
-
-@check("gradient_penalty_at")
-def check_gradient_penalty_at(fn: Callable) -> str:
-    g = torch.Generator().manual_seed(0)
-    real = torch.rand(6, 1, 4, 4, generator=g, dtype=F64) * 2 - 1
-    fake = torch.rand(6, 1, 4, 4, generator=g, dtype=F64) * 2 - 1
-    a = torch.rand(6, generator=g, dtype=F64)
-    torch.manual_seed(0)  # inside the check's forked random state
-    linear = nn.Sequential(nn.Flatten(), nn.Linear(16, 1, dtype=F64))
-    with torch.no_grad():
-        linear[1].weight.mul_(
-            3 / linear[1].weight.norm()
-        )  # ||w|| = 3: the gradient everywhere
-    w = linear[1].weight
-
-    penalty = as_tensor(call(fn, linear, real, fake, a), "the penalty", ())
-    close(
-        penalty,
-        torch.tensor(40.0),
-        "linear critic with ||w|| = 3: 10 (3 - 1)^2 = 40",
-        rtol=1e-6,
-    )
-    close(
-        as_tensor(call(fn, linear, real, fake, a, gp_lambda=1.0), "the penalty", ()),
-        torch.tensor(4.0),
-        "the same critic with gp_lambda=1: (3 - 1)^2 = 4",
-        rtol=1e-6,
-    )
-    gentle = nn.Sequential(nn.Flatten(), nn.Linear(16, 1, dtype=F64))
-    with torch.no_grad():
-        gentle[1].weight.copy_(
-            w / 6
-        )  # ||w|| = 0.5: too flat, which the penalty punishes as well
-    flat = as_tensor(call(fn, gentle, real, fake, a), "the penalty", ())
-    if abs(flat.item()) < 1e-9:
-        raise NotYet(
-            "a linear critic with ||w|| = 0.5 gets penalty 0 from your code, expected 10 (0.5 - 1)^2 = 2.5: "
-            "the WGAN-GP penalty is two-sided, (||g|| - 1)^2 punishes slopes below 1 too; max(0, ||g|| - 1)^2 "
-            "is the one-sided variant, a different penalty"
-        )
-    close(
-        flat,
-        torch.tensor(2.5),
-        "linear critic with ||w|| = 0.5: 10 (0.5 - 1)^2 = 2.5",
-        rtol=1e-6,
-    )
-    if not penalty.requires_grad:
-        raise NotYet(
-            "the value is right, but the penalty carries no gradient to the critic's weights: compute the "
-            "gradient with torch.autograd.grad(..., create_graph=True)"
-        )
-    (grad_w,) = torch.autograd.grad(penalty, [w], allow_unused=True)
-    if grad_w is None:
-        raise NotYet(
-            "the penalty does not depend on the critic's weights: use create_graph=True"
-        )
-    close(
-        grad_w,
-        2 * 10 * (3 - 1) * w.detach() / 3,
-        "d penalty / d w = 2 lambda (||w|| - 1) w / ||w||",
-        rtol=1e-6,
-    )
-
-    quadratic = _HalfSquaredNorm()
-    got = as_tensor(call(fn, quadratic, real, fake, a), "the penalty", ())
-    between = lambda t: t.view(-1, 1, 1, 1) * real + (1 - t.view(-1, 1, 1, 1)) * fake  # noqa: E731
-    expected = (
-        10 * ((between(a).flatten(1).norm(dim=1) - 1) ** 2).mean()
-    )  # grad of ||x||^2 / 2 is x
-    swapped = 10 * ((between(1 - a).flatten(1).norm(dim=1) - 1) ** 2).mean()
-    if torch.isclose(got.detach(), swapped) and not torch.isclose(swapped, expected):
-        raise NotYet(
-            f"penalty {got.item():.6g}, expected {expected.item():.6g}: x_hat = a x + (1 - a) G(z), "
-            "a multiplies the real image"
-        )
-    close(
-        got,
-        expected,
-        "critic f(x) = ||x||^2 / 2, whose gradient at x_hat is x_hat itself, with x_hat = "
-        "a x + (1 - a) G(z) and the same a for all pixels of an image: the penalty",
-        rtol=1e-6,
-    )
-    return (
-        f"40 for a linear critic with ||w|| = 3, 2.5 for one with ||w|| = 0.5 (two-sided), and {expected.item():.4f} "
-        "for f(x) = ||x||^2 / 2 at x_hat = a x + (1 - a) G(z), one a per image; the penalty trains the critic's weights"
-    )
+from course_utils.from_notebooks.wgan_gp import MLPCritic
 
 
 @check("lipschitz_bound")
@@ -119,7 +25,7 @@ def check_lipschitz_bound(fn: Callable) -> str:
     torch.manual_seed(0)  # inside the check's forked random state
     critic = MLPCritic().to(
         F64
-    )  # the historical MLP critic of notebook 05 (784-64-128-1), fresh weights
+    )  # the historical MLP critic (784-64-128-1) of 12_wgan_gp, fresh weights
     layers = [m for m in critic.modules() if isinstance(m, nn.Linear)]
     expected = math.prod(
         torch.linalg.matrix_norm(m.weight.detach(), ord=2).item() for m in layers
@@ -144,7 +50,7 @@ def check_lipschitz_bound(fn: Callable) -> str:
         )
     if not math.isclose(got, expected, rel_tol=1e-6):
         raise NotYet(
-            f"for the critic of notebook 05 (fresh weights): {got:.6g}, expected the product of the "
+            f"for the historical MLP critic (fresh weights): {got:.6g}, expected the product of the "
             f"largest singular values {expected:.6g}"
         )
 
@@ -168,4 +74,49 @@ def check_lipschitz_bound(fn: Callable) -> str:
     return (
         f"{got:.4g} for a fresh critic (its steepest slope at 1,000 random images: {steepest:.3g}); with every "
         f"weight at c = 0.01 the bound is {clipped:.3f}, so the clipped critic measures at most {clipped:.2f} W1"
+    )
+
+
+@check("transport_cost")
+def check_transport_cost(fn: Callable) -> str:
+    g = torch.Generator().manual_seed(0)
+    points_x = torch.randn(4, 2, generator=g, dtype=F64)
+    points_y = torch.randn(3, 2, generator=g, dtype=F64)
+    plan = torch.rand(4, 3, generator=g, dtype=F64)
+    plan = plan / plan.sum()
+    difference = points_x[:, None, :] - points_y[None, :, :]  # 4 x 3 x 2
+    euclidean = (plan * difference.norm(dim=2)).sum()
+    got = as_tensor(call(fn, plan, points_x, points_y), "the cost of 2-D points", ())
+    squared = (plan * difference.pow(2).sum(2)).sum()
+    if torch.isclose(got.detach(), squared) and not torch.isclose(squared, euclidean):
+        raise NotYet(
+            f"cost {got.item():.6g} for 2-D points, expected {euclidean.item():.6g}: "
+            "the distance ||x - y||, not its square"
+        )
+    manhattan = (plan * difference.abs().sum(2)).sum()
+    if torch.isclose(got.detach(), manhattan) and not torch.isclose(
+        manhattan, euclidean
+    ):
+        raise NotYet(
+            f"cost {got.item():.6g} for 2-D points, expected {euclidean.item():.6g}: "
+            "use the Euclidean distance, not the sum of absolute differences"
+        )
+    close(got, euclidean, "2-D points: sum_ij plan_ij ||x_i - y_j|| (Euclidean)")
+    x = torch.randn(5, generator=g, dtype=F64)
+    y = torch.randn(5, generator=g, dtype=F64) + 2
+    order_x, order_y = x.argsort(), y.argsort()
+    monotone = torch.zeros(5, 5, dtype=F64)
+    monotone[order_x, order_y] = 1 / 5  # the i-th smallest x to the i-th smallest y
+    w1 = (x.sort().values - y.sort().values).abs().mean()
+    got = as_tensor(call(fn, monotone, x, y), "transport_cost(plan, x, y)", ())
+    close(got, w1, "1-D, the plan pairing sorted points: W1 = mean |x_(i) - y_(i)|")
+    crossing = torch.zeros(5, 5, dtype=F64)
+    crossing[order_x, order_y.flip(0)] = 1 / 5  # smallest x to largest y: paths cross
+    expected = (x.sort().values - y.sort().values.flip(0)).abs().mean()
+    got = as_tensor(call(fn, crossing, x, y), "transport_cost(plan, x, y)", ())
+    close(got, expected, "1-D, a plan whose paths cross (smallest x to largest y)")
+
+    return (
+        f"{w1.item():.4f} for the sorted pairing (= W1 of the two samples), "
+        f"{expected.item():.4f} for the crossing plan, and the Euclidean cost in 2-D"
     )
