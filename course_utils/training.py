@@ -509,7 +509,7 @@ def load_snapshots(name: str) -> dict[str, Any]:
     path = _snapshots_path(name)
     record = _read_record(checkpoint_path(name)) or {}
     try:
-        snapshots = torch.load(path, weights_only=True)
+        snapshots = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(f"{path} is missing: set RETRAIN = True") from None
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as error:

@@ -22,7 +22,7 @@ NORM = "batch"  # D's normalisation: "batch" or "spectral"
 LOSS = "non-saturating"  # or "hinge" (see "One training step")
 WIDTH = 16  # base number of channels (the original DCGAN uses 64; see 10_dcgan_design)
 BATCH_SIZE = 64  # images per step
-LR = 4e-4  # Adam learning rate of both networks (twice the DCGAN paper's: see 07)
+LR = 4e-4  # Adam's rate, both networks: twice the DCGAN paper's (10_dcgan_design)
 BETAS = (0.5, 0.999)  # Adam betas (DCGAN paper)
 REAL_LABEL = 0.9  # D's target for real images (see "One-sided label smoothing")
 TRAIN_LIMIT = 2_000 if QUICK else None  # training images (None = all)
