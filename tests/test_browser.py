@@ -43,9 +43,9 @@ NOTEBOOK = "00_getting_started.ipynb"
 COLLAGE_SOURCE = "viz.show_images("  # the code cell that draws the collage
 LATENT_NOTEBOOK = "07_vae_latent_space.ipynb"
 LATENT_RUN_TIMEOUT_S = (
-    300  # all of 05 in quick mode: about 60 s in JupyterLab on 2 busy CPU cores
+    300  # all of 07 in quick mode: about 60 s in JupyterLab on 2 busy CPU cores
 )
-EXPLORER_SOURCE = "explore.latent_sliders("  # 05's cell that shows the latent explorer
+EXPLORER_SOURCE = "explore.latent_sliders("  # 07's cell that shows the latent explorer
 START_TIMEOUT_S = 60  # JupyterLab up, notebook open, kernel idle
 RUN_TIMEOUT_S = 120  # all cells (quick mode takes about 10 s)
 LAB_SETTINGS = {  # every cell in the page (no virtual scrolling), no news or update checks (offline)
@@ -415,14 +415,14 @@ def test_a_deck_from_make_course_renders_offline(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("jupyterlab", [LATENT_NOTEBOOK], indirect=True)
-def test_moving_a_latent_slider_in_05_changes_the_picture(jupyterlab):
-    """05 in JupyterLab with the widget frontend: the latent explorer's first slider, moved, redraws."""
+def test_moving_a_latent_slider_in_07_changes_the_picture(jupyterlab):
+    """07 in JupyterLab with the widget frontend: the latent explorer's first slider, moved, redraws."""
     import cv2
     import numpy as np
 
-    screenshot = config.output_path("browser", "05_latent_explorer.png")
-    before_shot = config.output_path("browser", "05_latent_explorer_before.png")
-    after_shot = config.output_path("browser", "05_latent_explorer_after.png")
+    screenshot = config.output_path("browser", "07_latent_explorer.png")
+    before_shot = config.output_path("browser", "07_latent_explorer_before.png")
+    after_shot = config.output_path("browser", "07_latent_explorer_after.png")
     with chromium() as page:
         state = run_all(page, jupyterlab, screenshot, timeout_s=LATENT_RUN_TIMEOUT_S)
         assert not cell_errors(state), (
