@@ -211,3 +211,15 @@ def compare_layer_sizes(fn: Callable, transposed: bool) -> int:
         if integer(got, what) != expected:
             raise NotYet(f"{what} = {got}, but {layer} gives {expected}")
     return len(layer_sizes(transposed))
+
+
+def gaussian_parameters(*shape: int, seed: int = 0) -> list[torch.Tensor]:
+    """Two diagonal Gaussians' parameters for a check: mu, log_var, mu, log_var (float64,
+    log-variances in [-3, 3]), drawn from their own seeded generator."""
+    g = torch.Generator().manual_seed(seed)
+    return [
+        torch.randn(*shape, generator=g, dtype=F64)
+        if i % 2 == 0
+        else 6 * torch.rand(*shape, generator=g, dtype=F64) - 3
+        for i in range(4)
+    ]

@@ -14,23 +14,13 @@ from course_utils.exercises.checking import (
     check,
     close,
     fmt,
+    gaussian_parameters,
 )
-
-
-def _gaussian_parameters(*shape: int, seed: int = 0) -> list[torch.Tensor]:
-    """mu, log_var, and two more of each: float64, log-variances in [-3, 3]."""
-    g = torch.Generator().manual_seed(seed)
-    return [
-        torch.randn(*shape, generator=g, dtype=F64)
-        if i % 2 == 0
-        else 6 * torch.rand(*shape, generator=g, dtype=F64) - 3
-        for i in range(4)
-    ]
 
 
 @check("reparameterised_sample")
 def check_reparameterised_sample(fn: Callable) -> str:
-    mu, log_var, _, _ = _gaussian_parameters(3, 4, seed=1)
+    mu, log_var, _, _ = gaussian_parameters(3, 4, seed=1)
     eps = torch.randn(3, 4, generator=torch.Generator().manual_seed(2), dtype=F64)
     mu.requires_grad_(True)
     log_var.requires_grad_(True)

@@ -14,23 +14,13 @@ from course_utils.exercises.checking import (
     check,
     close,
     fmt,
+    gaussian_parameters,
 )
-
-
-def _gaussian_parameters(*shape: int, seed: int = 0) -> list[torch.Tensor]:
-    """mu_q, log_var_q, mu_p, log_var_p: float64, log-variances in [-3, 3]."""
-    g = torch.Generator().manual_seed(seed)
-    return [
-        torch.randn(*shape, generator=g, dtype=F64)
-        if i % 2 == 0
-        else 6 * torch.rand(*shape, generator=g, dtype=F64) - 3
-        for i in range(4)
-    ]
 
 
 @check("kl_diagonal")
 def check_kl_diagonal(fn: Callable) -> str:
-    mu_q, log_var_q, mu_p, log_var_p = _gaussian_parameters(4, 6)
+    mu_q, log_var_q, mu_p, log_var_p = gaussian_parameters(4, 6)
 
     def torch_kl(mu_q, log_var_q, mu_p, log_var_p):
         q = torch.distributions.Normal(mu_q, (log_var_q / 2).exp())
@@ -59,7 +49,7 @@ def check_kl_diagonal(fn: Callable) -> str:
 
 @check("kl_monte_carlo")
 def check_kl_monte_carlo(fn: Callable) -> str:
-    mu, log_var, _, _ = _gaussian_parameters(5, 3, seed=3)
+    mu, log_var, _, _ = gaussian_parameters(5, 3, seed=3)
     eps = torch.randn(
         2_000, 5, 3, generator=torch.Generator().manual_seed(4), dtype=F64
     )
