@@ -33,11 +33,11 @@ $(SERVER_SETTINGS): $(INSTALLED)
 lab: setup  ## open the course in JupyterLab
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --allow-root
 
-test: setup  ## unit tests + every notebook in quick mode (nbval)
+test: setup  ## unit tests + every notebook in quick mode (nbval), and on two other data sets
 	$(PY) -m pytest
 
-test-unit: setup  ## the unit tests only (no notebook execution, no browser, no Colab-like install): under a minute
-	$(PY) -m pytest tests --deselect tests/test_browser.py --deselect tests/test_colab.py
+test-unit: setup  ## the unit tests only (no notebook execution, no browser, no Colab-like install, no other data sets): under a minute
+	$(PY) -m pytest tests --deselect tests/test_browser.py --deselect tests/test_colab.py --deselect tests/test_any_data.py
 
 quick-budget: setup  ## time every notebook in quick mode against its 40 s budget -> outputs/benchmarks/
 	$(PY) -m tools.quick_mode

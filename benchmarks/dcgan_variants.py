@@ -8,10 +8,11 @@ Every run is scored along the way (`--score-every` steps) on its generator and o
 its generator (decays 0.99 and 0.999, BatchNorm statistics recomputed for the averaged weights), so the
 steps and the averaging are read off the same runs.
 
-Choices are made on a validation split carved from the training images (the last `--validation` images,
-never used for training); the test set is never touched. Scores: judge-FID of 2,000 samples against the
-validation images, mean judge confidence, rarest digit's share. Results go to
-COURSE_OUTPUT_DIR/benchmarks/dcgan_variants.json (one entry per run and score point).
+Choices are made on a validation split carved from the training images (a stratified
+`--validation-share` of them, never used for training); the test set is never touched.
+Scores: judge-FID of 2,000 samples against the validation images, mean judge confidence,
+rarest digit's share. Results go to COURSE_OUTPUT_DIR/benchmarks/dcgan_variants.json
+(one entry per run and score point).
 
     COURSE_OFFLINE=1 python -m benchmarks.dcgan_variants            # the 4,000 real offline digits
     python -m benchmarks.dcgan_variants --only doubling --seeds 0   # one row
@@ -149,11 +150,13 @@ def main() -> None:
         "--steps", type=int, default=None, help="override every variant's step budget"
     )
     parser.add_argument("--score-every", type=int, default=938)
-    parser.add_argument("--validation", type=int, default=1000)
+    parser.add_argument(
+        "--validation-share", type=float, default=0.25, help="of the training images"
+    )
     args = parser.parse_args()
     device = get_device()
     judge = classifier.judge(device)
-    train, validation = validation_split(args.validation, device)
+    train, validation = validation_split(args.validation_share, device)
     out = config.output_path("benchmarks", "dcgan_variants.json")
     results = json.loads(out.read_text()) if out.exists() else []
     for name in args.only:

@@ -201,15 +201,14 @@ def main() -> None:
         help="steps between validation scores",
     )
     parser.add_argument(
-        "--validation-images", type=int, default=vae_mnist.VALIDATION_IMAGES
+        "--validation-share", type=float, default=vae_mnist.VALIDATION_SHARE
     )
     parser.add_argument("--seed", type=int, default=vae_mnist.SEED)
     args = parser.parse_args()
 
-    images, _ = data.mnist("train", device="cpu")
-    train_images, validation_images = (
-        images[: -args.validation_images],
-        images[-args.validation_images :],
+    images, labels = data.mnist("train", device="cpu")
+    (train_images, _), (validation_images, _) = data.split(
+        images, labels, args.validation_share
     )
     test_images, _ = data.mnist("test", device="cpu")
     print(

@@ -1,4 +1,5 @@
-"""The validation split the design benchmarks choose on: the last training images, held back from training.
+"""The validation split the design benchmarks choose on: a stratified share of the training
+images (``data.split``), held back from training.
 
 The test set is never touched by a benchmark that chooses a design (benchmarks.dcgan_variants,
 benchmarks.wgan_gp_lr); 10_dcgan_design and 12_wgan_gp describe this split.
@@ -11,10 +12,12 @@ import torch
 from course_utils import data
 
 
-def split(size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """(training images in [-1, 1] without the last `size`, those last `size` as uint8 pixels); prints the counts."""
-    images, _ = data.mnist("train", device=device, value_range=(-1, 1))
-    train, validation = images[:-size], data.to_pixels(images[-size:], (-1, 1))
+def split(share: float, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(training images in [-1, 1] without the held-out `share`, the held-out ones as uint8
+    pixels); prints the counts."""
+    images, labels = data.mnist("train", device=device, value_range=(-1, 1))
+    (train, _), (held_out, _) = data.split(images, labels, share)
+    validation = data.to_pixels(held_out, (-1, 1))
     print(
         f"{data.source()}: {len(train):,} training images, {len(validation):,} validation images"
     )

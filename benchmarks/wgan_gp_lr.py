@@ -4,8 +4,8 @@ The WGAN-GP paper trains with Adam at 1e-4 for 100,000+ generator steps. 12_wgan
 This trains its generator and critic (`make_conv_wgan` and `train_wgan` from the module generated from
 11_wgan, `gp_critic_step` from the one generated from 12_wgan_gp) with each learning rate given, with
 the notebooks' settings (betas, lambda, batch size, n_critic, width, steps, seed), and scores the
-snapshots every `--every` generator steps: judge-FID of 2,000 samples against the last `--validation`
-training images, which are held back from training (the test set is never touched).
+snapshots every `--every` generator steps: judge-FID of 2,000 samples against a stratified
+`--validation-share` of the training images, held back from training (the test set is never touched).
 
     COURSE_OFFLINE=1 python -m benchmarks.wgan_gp_lr --lr 1e-4 5e-4 --steps 1600
 """
@@ -32,11 +32,13 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=200)
     parser.add_argument("--width", type=int, default=wgan.WIDTH)
     parser.add_argument("--seed", type=int, default=wgan.SEED)
-    parser.add_argument("--validation", type=int, default=1000)
+    parser.add_argument(
+        "--validation-share", type=float, default=0.25, help="of the training images"
+    )
     args = parser.parse_args()
     device = get_device()
     judge = classifier.judge(device)
-    train, validation = validation_split(args.validation, device)
+    train, validation = validation_split(args.validation_share, device)
     for lr in args.lr:
         training.set_seed(args.seed)
         generator, critic = wgan.make_conv_wgan(args.width, wgan.LATENT, device)

@@ -6,6 +6,7 @@ Importing has no side effects: nothing is seeded, downloaded or printed. The cou
 """
 
 __all__ = [
+    "claims",
     "classifier",
     "config",
     "data",

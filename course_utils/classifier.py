@@ -18,8 +18,6 @@ from course_utils import config, data
 from course_utils.device import get_device
 from course_utils.training import (
     RunningAverage,
-    checkpoint_path,
-    save_atomic,
     tqdm,
     train_or_load,
 )
@@ -110,10 +108,8 @@ def judge(device: torch.device | str | None = None) -> Judge:
         torch.manual_seed(JUDGE_SEED)
         model = Judge().to(device)
         record = train_or_load("judge", _train_judge, model, images, labels, steps)
-    if "test_accuracy" not in record:
-        record["test_accuracy"] = accuracy(model, *data.mnist("test", device=device))
-        save_atomic(record, checkpoint_path("judge").with_suffix(".json"))
-    model.test_accuracy = record["test_accuracy"]
+    # measured on the test files of this run, which the checkpoint's fingerprint does not cover
+    model.test_accuracy = accuracy(model, *data.mnist("test", device=device))
     model.train_seconds = record["train_seconds"]
     return model.eval()
 

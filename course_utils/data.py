@@ -44,9 +44,13 @@ def mnist(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """MNIST images (float, N x 1 x 28 x 28, in ``value_range``) and labels (int64, N).
 
-    Both tensors live on ``device`` (default: ``get_device()``). ``digits`` keeps only those
-    classes (a digit the files do not hold is an error); ``limit`` keeps a random selection of
-    ``limit`` images, stratified by digit (``stratified``), whatever the order of the files.
+    Both tensors live on ``device`` (default: ``get_device()``), in ``stratified_order``: a
+    seeded random order, the same whatever the order of the files, in which every run of
+    consecutive images from the start or the end holds each digit in proportion (to within
+    one image). So ``images[:8]`` are almost always eight different digits, and ``split``
+    holds out a stratified share.
+    ``digits`` keeps only those classes (a digit the files do not hold is an error);
+    ``limit`` keeps the first ``limit`` images of that order.
     """
     if split not in SPLITS:
         raise ValueError(f"split={split!r}: expected 'train' or 'test'")
@@ -70,36 +74,75 @@ def mnist(
             )
         keep = torch.isin(labels, torch.tensor(digits))
         pixels, labels = pixels[keep], labels[keep]
-    if limit is not None and limit < len(labels):
-        index = stratified(labels, limit)
-        pixels, labels = pixels[index], labels[index]
+    index = stratified_order(pixels, labels)[:limit]
+    pixels, labels = pixels[index], labels[index]
     device = get_device() if device is None else torch.device(device)
     return from_pixels(pixels, value_range).to(device), labels.to(device)
 
 
-def stratified(labels: torch.Tensor, size: int, seed: int = 0) -> torch.Tensor:
-    """Indices of a seeded random selection of ``size`` items, stratified by label: every
-    digit gets its share of ``size`` (largest remainders first), whatever the order of
-    ``labels``. The indices come in random order."""
-    labels = labels.cpu()
-    if not 0 < size <= len(labels):
-        raise ValueError(
-            f"size={size}: expected 1 to {len(labels)} (the number of labels)"
-        )
+def stratified_order(
+    pixels: torch.Tensor, labels: torch.Tensor, seed: int = 0
+) -> torch.Tensor:
+    """Indices of every image in a seeded random order that depends on what the images are,
+    not on where the files store them, stratified by label: each of the first (or last) k
+    indices holds every digit's share of k to within one image.
+
+    Images are first sorted by (label, a hash of their pixels), so the same digits in any
+    order give the same result; then the j-th of digit d's n_d images in a random order
+    gets the key (j + u) / n_d, u uniform in [0, 1), and the keys are sorted.
+    """
     generator = torch.Generator().manual_seed(seed)
-    classes, counts = labels.unique(return_counts=True)
-    exact = counts.double() * size / len(labels)
-    shares = exact.floor().long()
-    remainders = (exact - shares).argsort(descending=True)
-    shares[remainders[: size - int(shares.sum())]] += 1
-    picked = []
-    for digit, share in zip(classes.tolist(), shares.tolist(), strict=True):
-        members = torch.nonzero(labels == digit).flatten()
-        picked.append(
-            members[torch.randperm(len(members), generator=generator)[:share]]
+    flat = pixels.cpu().reshape(len(pixels), -1).numpy().astype(np.uint64)
+    weights = torch.randint(2**62, (flat.shape[1],), generator=generator).numpy()
+    content = flat @ weights.astype(np.uint64)  # wraps around: a hash, not a sum
+    labels = labels.cpu().numpy()
+    canonical = np.lexsort((content, labels))  # by label, then by pixels
+    keys = np.empty(len(labels))
+    for digit in np.unique(labels):
+        members = canonical[labels[canonical] == digit]
+        rank = torch.randperm(len(members), generator=generator).numpy()
+        jitter = torch.rand(len(members), generator=generator, dtype=torch.float64)
+        keys[members] = (rank + jitter.numpy()) / len(members)
+    return torch.from_numpy(canonical[np.argsort(keys[canonical], kind="stable")])
+
+
+def split(
+    images: torch.Tensor, labels: torch.Tensor, share: float
+) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """((images, labels) to train on, (images, labels) held out): the held-out part is the
+    first ``share`` of ``mnist()``'s stratified order, so it holds every digit in proportion
+    and its first images are different digits. Fails before any training if either part
+    would miss a digit that the images hold."""
+    held_out = round(share * len(images))
+    if not 0 < held_out < len(images):
+        raise ValueError(
+            f"share={share}: holds out {held_out} of {len(images)} images;"
+            " expected at least one image in each part"
         )
-    index = torch.cat(picked)
-    return index[torch.randperm(len(index), generator=generator)]
+    held = images[:held_out], labels[:held_out]
+    kept = images[held_out:], labels[held_out:]
+    for name, (_, part_labels) in (("training", kept), ("held-out", held)):
+        missing = sorted(set(labels.tolist()) - set(part_labels.tolist()))
+        if missing:
+            raise ValueError(
+                f"the {name} part of {len(images):,} images ({held_out:,} held out)"
+                f" has no digit {missing}: too few images of that digit to split"
+            )
+    return kept, held
+
+
+def of_digit(
+    images: torch.Tensor, labels: torch.Tensor, digit: int, minimum: int, what: str
+) -> torch.Tensor:
+    """The images of one digit; a clear error, before any training, if fewer than
+    ``minimum`` (``what`` says which images, for the message)."""
+    picked = images[labels == digit]
+    if len(picked) < minimum:
+        raise ValueError(
+            f"{what} hold {len(picked)} images of digit {digit}: at least {minimum}"
+            " are needed. Use more images, or another digit."
+        )
+    return picked
 
 
 def batches(

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from course_utils import config, outputs
 from tools import build
 
@@ -64,3 +66,13 @@ def test_the_readme_scoreboard_comes_from_the_flat_metrics(course_env):
         "| dcgan | 10.53 | 10/10 | 1.35 | 0.929 | 0.1% |  | **no** |",
         "| wgan_clip | 1081.87 | 1/10 | inf | 0.982 | 0.0% |  |  |",
     ]
+
+
+def test_a_build_on_other_data_never_reaches_the_readme(course_env):
+    record = {"machine": "CPU, 2 cores", "data_source": "outputs/data-small (files ab)"}
+    record |= {"train_images": 1000, "seconds": {"00_getting_started": 13.0}}
+    (build.site_dir() / "timings.json").write_text(json.dumps(record))
+    with pytest.raises(SystemExit, match="1,000 training images of outputs/data-small"):
+        build.update_readme()
+    assert build.data_kind("offline-subset", 4000) == "offline"
+    assert build.data_kind("mnist", 60_000) == "full"

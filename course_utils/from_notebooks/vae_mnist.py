@@ -19,14 +19,14 @@ NOTEBOOK = "05_vae_mnist"  # figures go to outputs/figures/<NOTEBOOK>/
 RETRAIN = False  # True: train every model again even if a checkpoint exists
 SEED = 0  # the same seed gives the same numbers and pictures on every run
 TRAIN_LIMIT = 2_000 if QUICK else None  # training-split images read (None: all)
-VALIDATION_IMAGES = 500  # held out from the training split to watch training
+VALIDATION_SHARE = 0.1  # of the training split, held out (every digit in proportion)
 BATCH_SIZE = 128  # images per optimiser step, every model
 LEARNING_RATE = 2e-3  # peak learning rate of Adam's one-cycle schedule
 LATENT = 20  # latent dimensions of the MLP and conv VAEs
 HIDDEN = 400  # hidden units of the MLP VAEs: 784-400-20
 CONV_CHANNELS = (32, 64)  # channels of the two conv layers
-MLP_STEPS = 50 if QUICK else 3_750  # 3,750 x 128 images = 8 passes over 60,000
-CONV_STEPS = 30 if QUICK else 3_250  # 7 passes over 60,000 images
+MLP_STEPS = 50 if QUICK else 3_750  # 3,750 x 128 images: 9 passes over 54,000
+CONV_STEPS = 30 if QUICK else 3_250  # about 8 passes over 54,000 images
 LOG_EVERY = 10 if QUICK else 250  # steps between two points of the training curves
 SNAPSHOT_EVERY = 10 if QUICK else 500  # steps between two pictures of the fixed batch
 
