@@ -318,7 +318,7 @@ def update_run_time_lines(seconds: dict[str, float], kind: str) -> None:
         text = "".join(cell["source"])
         measured = duration(seconds[path.stem])
         new = re.sub(
-            r"(\*Run time \(full mode\): about ).+?( on 2 CPU cores)[^.*]*",
+            r"(\*Run time \(full mode\): about ).+?( on 2 CPU cores)(?: \([^)]*\))?",
             rf"\g<1>{measured}\g<2> ({RUN_TIME_DATA[kind]})",
             text,
         )
