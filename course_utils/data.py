@@ -64,8 +64,10 @@ def mnist(
     if limit is not None and limit <= 0:
         raise ValueError(f"limit={limit}: expected a positive number of images")
 
-    pixels, labels = _pixels(split, str(config.data_dir()), config.offline())
-    if digits is not None:
+    if digits is None:  # the whole split, ordered once per process
+        pixels, labels = _ordered(split, str(config.data_dir()), config.offline())
+    else:
+        pixels, labels = _pixels(split, str(config.data_dir()), config.offline())
         missing = [d for d in digits if not (labels == d).any()]
         if missing:
             raise ValueError(
@@ -74,8 +76,9 @@ def mnist(
             )
         keep = torch.isin(labels, torch.tensor(digits))
         pixels, labels = pixels[keep], labels[keep]
-    index = stratified_order(pixels, labels)[:limit]
-    pixels, labels = pixels[index], labels[index]
+        index = stratified_order(pixels, labels)
+        pixels, labels = pixels[index], labels[index]
+    pixels, labels = pixels[:limit], labels[:limit]
     device = get_device() if device is None else torch.device(device)
     return from_pixels(pixels, value_range).to(device), labels.to(device)
 
@@ -277,6 +280,14 @@ def _check_range(value_range: tuple[float, float]) -> tuple[float, float]:
             f"value_range={tuple(value_range)}: expected (0, 1) or (-1, 1)"
         )
     return low, high
+
+
+@functools.lru_cache(maxsize=4)
+def _ordered(split: str, root: str, offline: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """One split's pixels and labels in ``stratified_order``, computed once per process."""
+    pixels, labels = _pixels(split, root, offline)
+    index = stratified_order(pixels, labels)
+    return pixels[index], labels[index]
 
 
 @functools.lru_cache(maxsize=4)

@@ -22,5 +22,5 @@ def course_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _clear_caches(data) -> None:
-    for cached in (data._pixels, data._source, data._describe_source):
+    for cached in (data._pixels, data._ordered, data._source, data._describe_source):
         cached.cache_clear()

@@ -36,6 +36,7 @@ def test_offline_fallback_says_so_once(course_env, capsys):
 def test_split_is_deterministic(course_env):
     first = data.mnist("test", device="cpu")
     data._pixels.cache_clear()
+    data._ordered.cache_clear()
     data._offline_subset.cache_clear()
     second = data.mnist("test", device="cpu")
     assert torch.equal(first[0], second[0]) and torch.equal(first[1], second[1])
