@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup lab test test-unit quick-budget course readme export bootstrap lint standin clean
+.PHONY: setup lab test test-unit quick-budget course readme export diagrams bootstrap lint standin clean
 
 RISE_SETTINGS := $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
 SERVER_SETTINGS := $(VENV)/etc/jupyter/jupyter_server_config.json
@@ -50,6 +50,10 @@ readme: setup  ## rewrite README's run times and scoreboard from the last `make 
 
 export: setup  ## regenerate course_utils/from_notebooks/ from the notebooks' cells tagged "export"
 	$(PY) -m tools.export
+
+diagrams: setup  ## redraw img/'s schematics and attach them to the notebooks that show them (Colab)
+	$(PY) img/draw_diagrams.py
+	$(PY) -m tools.diagrams
 
 bootstrap: setup  ## rewrite the set-up cell of every notebook (after changing the repository URL)
 	$(PY) -m tools.bootstrap

@@ -62,7 +62,7 @@ REFERENCE = {
     "lr": 2e-4,
     "betas": (0.5, 0.999),
 }
-SNAPSHOT_NOISE = 1000  # noise vectors the reference decodes every `--snapshot-every` steps (06's time-to-quality plot)
+SNAPSHOT_NOISE = 1000  # noise vectors the reference decodes every `--snapshot-every` steps (13's time-to-quality plot)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,7 +241,6 @@ def train_notebook(images: torch.Tensor, steps: int, seed: int) -> nn.Module:
         real_label=REAL_LABEL,
         ema_decay=EMA_DECAY,
         seed=seed,
-        log_every=steps,
         fixed_noise=fixed_noise,
     )
     return average  # its BatchNorm statistics recomputed for the averaged weights by the last snapshot
@@ -367,7 +366,7 @@ def main() -> None:
     if vae_path.exists():
         rows.append(
             (
-                "conv VAE (04 samples file)",
+                "conv VAE (05_vae_mnist samples file)",
                 float("nan"),
                 0,
                 outputs.load_samples("vae_conv"),

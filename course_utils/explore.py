@@ -2,7 +2,8 @@
 (JupyterLab, Notebook, Colab), and a static figure of the same content everywhere else (nbval,
 nbconvert, `make course`), so a cell never fails or waits for input.
 
-Introduced in 07_vae_latent_space; used again in 09_dcgan_training and 12_wgan_gp.
+Introduced in 07_vae_latent_space; used again in 09_dcgan_training and 12_wgan_gp;
+``digit_picker`` in 15_conditional_generation.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def latent_sliders(
     dims: Sequence[int] = range(6),
     limit: float = 3.0,
 ):
-    """One slider per latent coordinate in ``dims``: the offset t added to that coordinate of ``center``
-    (a code of size d), so z_k = center_k + t; at t = 0 the picture is ``center`` itself. Offsets are in
+    """One slider per latent coordinate in ``dims``: the offset δ added to that coordinate of ``center``
+    (a code of size d), so z_j = center_j + δ; at δ = 0 the picture is ``center`` itself. Offsets are in
     the units of z: with a N(0, I) prior, the prior's standard deviations (07_vae_latent_space's convention).
 
     Static form: one row per coordinate, offsets from -limit to +limit, the other coordinates held at
@@ -135,7 +136,7 @@ def choice_slider(
 def interpolation_slider(
     decode: Decoder, start: torch.Tensor, end: torch.Tensor, notebook: str, name: str
 ):
-    """A slider t in [0, 1] decoding (1 - t) * start + t * end live (e.g. two GAN noise vectors).
+    """A slider α in [0, 1] decoding (1 - α) * start + α * end live (e.g. two GAN noise vectors).
 
     Static form: the strip of STATIC_STEPS interpolants from start to end.
     """
@@ -152,7 +153,7 @@ def interpolation_slider(
     import ipywidgets as widgets
 
     slider = widgets.FloatSlider(
-        value=0.0, min=0.0, max=1.0, step=0.02, description="t"
+        value=0.0, min=0.0, max=1.0, step=0.02, description="α"
     )
     image = widgets.Image(
         value=_png(decode(start[None]), scale=8), format="png", width=224
@@ -160,9 +161,63 @@ def interpolation_slider(
 
     @torch.no_grad()  # slider callbacks run after the decorated function has returned
     def redraw(change) -> None:
-        t = float(change["new"])
-        image.value = _png(decode(((1 - t) * start + t * end)[None]), scale=8)
+        alpha = float(change["new"])
+        image.value = _png(decode(((1 - alpha) * start + alpha * end)[None]), scale=8)
 
     slider.observe(redraw, names="value")
     box = widgets.VBox([slider, image])
+    return box  # shown as the cell's result
+
+
+@torch.no_grad()
+def digit_picker(
+    draw: Callable[[int, int], Mapping[str, torch.Tensor]],
+    notebook: str,
+    name: str,
+    *,
+    digit: int = 7,
+    seed: int = 0,
+    seeds: int = 100,
+):
+    """Ask conditional models for a digit: buttons 0-9 and a seed slider (0 to seeds - 1);
+    ``draw(digit, seed)`` returns {model name: uint8 pixels (N x 28 x 28) or images in
+    [0, 1]}, shown one row per model. Introduced in 15_conditional_generation.
+
+    Static form: the rows for ``digit`` and ``seed``, the models named in the title.
+    """
+    if digit not in range(10) or seed not in range(seeds):
+        raise ValueError(f"digit={digit}, seed={seed}: expected 0-9 and 0-{seeds - 1}")
+
+    def rows(digit: int, seed: int) -> tuple[torch.Tensor, int, str]:
+        batches = draw(digit, seed)
+        labels = list(batches)
+        floats = [
+            b.float() / 255 if b.dtype == torch.uint8 else b for b in batches.values()
+        ]
+        stacked = torch.cat([b.reshape(-1, 1, 28, 28) for b in floats])
+        title = f"digit {digit}, seed {seed}; rows: " + ", ".join(labels)
+        return stacked, max(len(b) for b in batches.values()), title
+
+    images, nrow, title = rows(digit, seed)
+    viz.show_images(images, notebook, name, nrow=nrow, title=title)
+    if not has_widget_frontend():
+        return None
+    import ipywidgets as widgets
+
+    buttons = widgets.ToggleButtons(
+        options=list(range(10)), value=digit, description="digit"
+    )
+    buttons.style.button_width = "2.5em"
+    slider = widgets.IntSlider(value=seed, min=0, max=seeds - 1, description="seed")
+    caption = widgets.Label(title)
+    image = widgets.Image(value=_png(images, nrow=nrow), format="png", width=480)
+
+    @torch.no_grad()  # widget callbacks run after the decorated function has returned
+    def redraw(_change=None) -> None:
+        images, nrow, caption.value = rows(buttons.value, slider.value)
+        image.value = _png(images, nrow=nrow)
+
+    buttons.observe(redraw, names="value")
+    slider.observe(redraw, names="value")
+    box = widgets.VBox([buttons, slider, caption, image])
     return box  # shown as the cell's result

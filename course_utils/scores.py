@@ -1,6 +1,7 @@
 """Scores for a set of generated digits, most read through the judge (``classifier``): the
-Frechet distance of its features, how the samples spread over the ten digits, its confidence;
-and the copy fraction, from distances to the nearest training image.
+Frechet distance of its features, precision and recall of its features (k-NN manifolds), how
+the samples spread over the ten digits, its confidence; and the copy fraction, from distances
+to the nearest training image.
 
 Introduced in 05_vae_mnist; explained in 13_evaluating_generative_models.
 """
@@ -47,6 +48,48 @@ def fid(images_a: torch.Tensor, images_b: torch.Tensor, model: Judge) -> float:
     return frechet_distance(
         *feature_stats(images_a, model), *feature_stats(images_b, model)
     )
+
+
+def _knn_radii(points: torch.Tensor, k: int, batch: int) -> torch.Tensor:
+    """Distance from each point to its k-th nearest OTHER point of the same set."""
+    radii = []
+    for start in range(0, len(points), batch):
+        distances = torch.cdist(points[start : start + batch], points)
+        rows = torch.arange(len(distances))
+        distances[rows, rows + start] = math.inf  # a point is not its own neighbour
+        radii.append(distances.kthvalue(k, dim=1).values)
+    return torch.cat(radii)
+
+
+def _inside(
+    queries: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, batch: int
+) -> float:
+    """Share of queries within radii[j] of some centre j (in the union of the balls)."""
+    hits = [
+        (torch.cdist(chunk, centres) <= radii).any(1) for chunk in queries.split(batch)
+    ]
+    return torch.cat(hits).double().mean().item()
+
+
+@torch.no_grad()
+def precision_recall(
+    real: np.ndarray | torch.Tensor,
+    generated: np.ndarray | torch.Tensor,
+    k: int = 3,
+    batch: int = 1_000,
+) -> tuple[float, float]:
+    """Improved precision and recall (Kynkaenniemi et al., 2019) of two feature sets (rows).
+
+    The manifold of a set is the union of balls, one around each of its points, reaching its
+    k-th nearest other point of the set. precision: share of generated points inside the real
+    manifold (fidelity); recall: share of real points inside the generated one (diversity).
+    Distances are computed `batch` rows at a time: memory batch x N.
+    """
+    real = torch.as_tensor(real, dtype=torch.float32)
+    generated = torch.as_tensor(generated, dtype=torch.float32)
+    precision = _inside(generated, real, _knn_radii(real, k, batch), batch)
+    recall = _inside(real, generated, _knn_radii(generated, k, batch), batch)
+    return precision, recall
 
 
 def class_balance(counts: np.ndarray) -> dict[str, Any]:

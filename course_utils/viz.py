@@ -21,10 +21,18 @@ from course_utils import config
 PAD_VALUE = 0.5  # grey lines between the tiles of a collage
 
 
-def collage(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> np.ndarray:
+def collage(
+    images: torch.Tensor,
+    nrow: int = 8,
+    padding: int = 2,
+    value_range: tuple[float, float] = (0.0, 1.0),
+) -> np.ndarray:
     """A batch of images (N x C x H x W with C = 1 or 3, or N x H x W) as one uint8 picture.
 
-    The batch is min-max scaled as a whole, so relative brightness between images is kept.
+    The scale is fixed, never stretched to the batch: uint8 pixels are shown as they are, and
+    float images map ``value_range`` (``(0, 1)`` for sigmoid outputs and data, ``(-1, 1)`` for
+    tanh outputs) onto 0-255, so a sample that is too dark or too bright looks it. Values
+    outside ``value_range`` are an error: they mean the wrong range was named.
     """
     is_image_batch = torch.is_tensor(images) and (
         images.dim() == 3 or (images.dim() == 4 and images.shape[1] in (1, 3))
@@ -40,11 +48,21 @@ def collage(images: torch.Tensor, nrow: int = 8, padding: int = 2) -> np.ndarray
         raise ValueError("collage() got an empty batch: expected at least one image")
     if nrow <= 0:
         raise ValueError(f"nrow={nrow}: expected a positive number of images per row")
-    images = images.detach().float().cpu()
+    images = images.detach().cpu()
+    if images.dtype == torch.uint8:
+        images = images.float() / 255
+    else:
+        low, high = value_range
+        images = images.float()
+        margin = 1e-3 * (high - low)
+        if images.min() < low - margin or images.max() > high + margin:
+            raise ValueError(
+                f"collage() got values in [{images.min():.3g}, {images.max():.3g}], outside"
+                f" value_range={value_range}: pass value_range=(-1, 1) for tanh outputs"
+            )
+        images = ((images - low) / (high - low)).clamp(0, 1)
     if images.dim() == 3:
         images = images.unsqueeze(1)
-    low, high = images.min(), images.max()
-    images = (images - low) / (high - low) if high > low else torch.zeros_like(images)
     grid = make_grid(images, nrow=nrow, padding=padding, pad_value=PAD_VALUE)
     grid = grid[0] if images.shape[1] == 1 else grid.permute(1, 2, 0)
     return (grid * 255).round().to(torch.uint8).numpy()
@@ -65,6 +83,7 @@ def progress_pictures(
     name: str,
     nrow: int = 8,
     scale: int = 4,
+    value_range: tuple[float, float] = (0.0, 1.0),
 ) -> tuple[Path, Path, Path]:
     """Save the progress of a generator from fixed noise, decoded at regular steps.
 
@@ -78,10 +97,17 @@ def progress_pictures(
             "progress_pictures() got no snapshots: expected one batch per logged step"
         )
     strip = upscale(
-        collage(torch.stack([batch[0] for batch in snapshots]), nrow=len(snapshots)),
+        collage(
+            torch.stack([batch[0] for batch in snapshots]),
+            nrow=len(snapshots),
+            value_range=value_range,
+        ),
         scale,
     )
-    grids = [upscale(collage(batch, nrow=nrow), scale) for batch in snapshots]
+    grids = [
+        upscale(collage(batch, nrow=nrow, value_range=value_range), scale)
+        for batch in snapshots
+    ]
     gif_path = config.output_path("figures", notebook, f"{name}.gif")
     frames = [Image.fromarray(grid) for grid in grids]
     frames[0].save(
@@ -120,10 +146,11 @@ def show_images(
     title: str | None = None,
     nrow: int = 8,
     scale: int = 4,
+    value_range: tuple[float, float] = (0.0, 1.0),
 ) -> None:
-    """Collage a batch, save it enlarged ``scale`` times as a PNG (``figure_path``), and
-    show it inline."""
-    picture = collage(images, nrow=nrow)
+    """Collage a batch on a fixed scale (``collage``), save it enlarged ``scale`` times as a
+    PNG (``figure_path``), and show it inline."""
+    picture = collage(images, nrow=nrow, value_range=value_range)
     save_png(upscale(picture, scale), notebook, name)
     height, width = picture.shape[:2]
     fig, ax = plt.subplots(

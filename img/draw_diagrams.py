@@ -1,6 +1,7 @@
 """Draw the course's schematics into img/ (run from anywhere: python img/draw_diagrams.py).
 
-The PNGs are committed next to this script; notebooks show them with ![...](../img/<name>.png).
+The PNGs are committed next to this script. A notebook links one as ![...](../img/<name>.png) and
+`python -m tools.diagrams` (both steps: `make diagrams`) stores it in the cell as an attachment.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Polygon  # noqa: E402
+from matplotlib.patches import (  # noqa: E402
+    Circle,
+    FancyArrowPatch,
+    FancyBboxPatch,
+    Polygon,
+)
 
 HERE = Path(__file__).resolve().parent
 BLUE, ORANGE, GREEN, GREY, RED = "#4c72b0", "#dd8452", "#55a868", "#8c8c8c", "#c44e52"
@@ -157,8 +163,14 @@ def earth_mover() -> None:
     xs = np.arange(6)
     p = np.array([0.30, 0.25, 0.20, 0.15, 0.10, 0.0])
     q = np.array([0.0, 0.10, 0.15, 0.20, 0.25, 0.30])
-    ax.bar(xs - 0.18, p, width=0.34, color=BLUE, label="P (where the mass is)")
-    ax.bar(xs + 0.18, q, width=0.34, color=ORANGE, label="Q (where it must go)")
+    ax.bar(
+        xs - 0.18,
+        p,
+        width=0.34,
+        color=BLUE,
+        label=r"$p_{\mathrm{data}}$ (where the mass is)",
+    )
+    ax.bar(xs + 0.18, q, width=0.34, color=ORANGE, label=r"$p_G$ (where it must go)")
     moved = np.cumsum(p - q)[
         :-1
     ]  # mass carried from bin i to bin i + 1 (the 1-D optimal plan)
@@ -185,7 +197,51 @@ def earth_mover() -> None:
     save(fig, "earth_mover")
 
 
+def graphical_model() -> None:
+    """Kingma & Welling (2014), Fig. 1: p(z) -> p(x|z) solid, q(z|x) dashed, plate over N."""
+    fig, ax = canvas(7.2, 3.5)
+    ax.add_patch(
+        FancyBboxPatch(
+            (2.6, 0.3), 2.0, 2.75, boxstyle="round,pad=0.05", fc="none", ec="black"
+        )
+    )
+    ax.text(4.5, 0.42, "N images", ha="right", fontsize=10)
+    for (cx, cy), name, fill, colour in [
+        ((3.5, 2.45), "z", "white", "black"),
+        ((3.5, 1.1), "x", GREY, "white"),
+    ]:
+        ax.add_patch(Circle((cx, cy), 0.36, fc=fill, ec="black", lw=1.5))
+        ax.text(cx, cy, name, ha="center", va="center", fontsize=14, color=colour)
+    arrow(ax, (3.38, 2.1), (3.38, 1.47))  # generative: z -> x
+    ax.add_patch(  # inference: x -> z, dashed
+        FancyArrowPatch(
+            (3.68, 1.42),
+            (3.68, 2.13),
+            arrowstyle="-|>",
+            mutation_scale=14,
+            lw=1.5,
+            ls="--",
+            color=BLUE,
+            connectionstyle="arc3,rad=0.6",
+        )
+    )
+    box(ax, 0.1, 2.2, 1.9, 0.5, "prior p(z) = N(0, I)", RED, 9)
+    arrow(ax, (2.05, 2.45), (3.12, 2.45), color=RED)
+    box(ax, 0.1, 1.05, 1.9, 0.7, "decoder θ\n$p_\\theta(x \\mid z)$", GREEN, 10)
+    arrow(ax, (2.05, 1.4), (3.33, 1.78), color=GREEN)
+    box(ax, 5.2, 1.45, 1.9, 0.7, "encoder φ\n$q_\\phi(z \\mid x)$", BLUE, 10)
+    arrow(ax, (5.15, 1.8), (4.1, 1.8), color=BLUE)
+    ax.text(
+        3.6,
+        3.3,
+        "solid: the generative model · dashed: the inference model",
+        ha="center",
+        fontsize=10,
+    )
+    save(fig, "graphical_model")
+
+
 if __name__ == "__main__":
-    for draw in (autoencoder, vae, gan, earth_mover):
+    for draw in (autoencoder, vae, gan, earth_mover, graphical_model):
         draw()
     print("diagrams written to", HERE)

@@ -213,3 +213,35 @@ def test_a_notebook_alone_runs_in_a_colab_like_environment(
     )
     saved = tmp_path / "outputs" / "figures" / "00_getting_started" / "batch.png"
     assert saved.exists(), f"the notebook ran without saving its collage to {saved}"
+
+
+DIAGRAM_NOTEBOOKS = [
+    path
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if "![" in path.read_text()
+]
+
+
+@pytest.mark.parametrize("path", DIAGRAM_NOTEBOOKS, ids=lambda p: p.name)
+def test_a_notebook_alone_shows_its_diagrams(path, tmp_path):
+    """Colab opens the notebook file alone, with no img/ beside it: rendered from a lone copy,
+    every image of its markdown must come from the notebook itself and decode as a picture."""
+    import base64
+    import io
+
+    from nbconvert import HTMLExporter
+    from PIL import Image
+
+    alone = tmp_path / path.name
+    shutil.copy(path, alone)
+    html, _ = HTMLExporter().from_filename(str(alone))
+    sources = re.findall(r'<img [^>]*src="([^"]+)"', html)
+    assert sources, f"{path.name}: no diagram rendered"
+    for source in sources:
+        assert source.startswith("data:image/png;base64,"), (
+            f"{path.name} shows {source[:60]}, which a lone copy cannot load"
+        )
+        picture = Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1])))
+        assert picture.width > 100 and picture.height > 50, (
+            f"{path.name}: a diagram of {picture.size} pixels"
+        )

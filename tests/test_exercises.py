@@ -356,15 +356,15 @@ def _multiply_adds_at_input_size(d):
     return total
 
 
-def _slerp_as_lerp(z_a, z_b, t):
-    t = t[:, None]
-    return (1 - t) * z_a + t * z_b
+def _slerp_as_lerp(z_a, z_b, alpha):
+    alpha = alpha[:, None]
+    return (1 - alpha) * z_a + alpha * z_b
 
 
-def _slerp_without_guard(z_a, z_b, t):
+def _slerp_without_guard(z_a, z_b, alpha):
     omega = torch.acos(torch.dot(z_a, z_b) / (z_a.norm() * z_b.norm()))
-    t = t[:, None]
-    return (torch.sin((1 - t) * omega) * z_a + torch.sin(t * omega) * z_b) / torch.sin(
+    a = alpha[:, None]
+    return (torch.sin((1 - a) * omega) * z_a + torch.sin(a * omega) * z_b) / torch.sin(
         omega
     )
 
@@ -482,8 +482,64 @@ def _near_copies_with_itself(pixels, threshold):
     return (torch.cdist(x, x).min(1).values < threshold).float().mean().item()
 
 
+def _label_maps_channels_last(y, size=28):
+    return F.one_hot(y, 10).float()[:, None, None, :].expand(-1, size, size, -1)
+
+
+def _label_maps_indexing_every_label(y, size=28):
+    maps = torch.zeros(len(y), 10, size, size)
+    maps[:, y] = 1.0  # every image gets the maps of all the batch's labels
+    return maps
+
+
+def _classify_by_reconstruction(loss_terms, x):
+    terms = [loss_terms(x, torch.full((len(x),), k)) for k in range(10)]
+    return torch.stack([rec for rec, _ in terms], 1).argmin(1)
+
+
+def _classify_by_highest_neg_elbo(loss_terms, x):
+    terms = [loss_terms(x, torch.full((len(x),), k)) for k in range(10)]
+    return torch.stack([rec + kl for rec, kl in terms], 1).argmax(1)
+
+
+def _free_bits_per_image(kl, delta, groups):
+    batch, units = kl.shape
+    per_group = kl.reshape(batch, groups, units // groups).sum(dim=2)
+    return per_group.clamp(min=delta).sum(dim=1).mean()
+
+
+def _free_bits_per_unit(kl, delta, groups):
+    return kl.mean(dim=0).clamp(min=delta).sum()
+
+
+def _cyclical_beta_without_restart(step, steps, cycles=4, ramp=0.5):
+    period = steps // cycles
+    return min(1.0, (step - 1) / period / ramp)
+
+
+def _cyclical_beta_ramp_over_the_cycle(step, steps, cycles=4, ramp=0.5):
+    period = steps // cycles
+    return ((step - 1) % period) / period
+
+
 MISTAKES = {
+    "label_maps": [
+        (_label_maps_channels_last, "shape (5, 10, 28, 28)"),
+        (_label_maps_indexing_every_label, "one map per image"),
+    ],
+    "classify_by_elbo": [
+        (_classify_by_reconstruction, "sum of both terms"),
+        (_classify_by_highest_neg_elbo, "lowest reconstruction + KL"),
+    ],
     "latest_snapshot": [(_latest_snapshot_bisect_left, "expected index")],
+    "free_bits_groups": [
+        (_free_bits_per_image, "average over the batch first"),
+        (_free_bits_per_unit, "within each group"),
+    ],
+    "cyclical_beta": [
+        (_cyclical_beta_without_restart, "new cycle"),
+        (_cyclical_beta_ramp_over_the_cycle, "ramp * period"),
+    ],
     "near_copy_fraction": [(_near_copies_with_itself, "itself")],
     "gaussian_reconstruction_nats": [
         (_gaussian_nats_without_the_constant, "constant"),
@@ -508,7 +564,7 @@ MISTAKES = {
         (_kl_monte_carlo_averaged_over_dimensions, "sum the log-ratio"),
     ],
     "score_estimate": [
-        (_score_estimate_summed, "average over the K samples"),
+        (_score_estimate_summed, "average over the L samples"),
         (_score_estimate_dividing_by_sigma, "sigma^2"),
     ],
     "one_sided_penalty_at": [

@@ -98,3 +98,37 @@ def test_latent_sliders_move_coordinates_by_offsets_from_the_code(
     )
     box.children[0].children[0].value = 1.5  # Δz[1]
     assert torch.allclose(seen[-1], torch.tensor([[0.5, -0.5, 1.0]])), seen[-1]
+
+
+def drawing(calls: list):
+    """A toy pair of conditional models: model "a" draws `digit` bright pixels in row `seed`,
+    model "b" the same as uint8 pixels; every call is recorded."""
+
+    def draw(digit: int, seed: int) -> dict[str, torch.Tensor]:
+        calls.append((digit, seed))
+        images = torch.zeros(3, 1, 28, 28)
+        images[:, 0, seed, :digit] = 1.0
+        return {"a": images, "b": (images[:, 0] * 255).to(torch.uint8)}
+
+    return draw
+
+
+def test_digit_picker_draws_the_asked_digit_statically_or_live(course_env, monkeypatch):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    calls = []
+    shown = explore.digit_picker(drawing(calls), "15_test", "seven", digit=7, seed=4)
+    assert shown is None and calls == [(7, 4)], calls
+    assert viz.figure_path("15_test", "seven").exists()
+    with pytest.raises(ValueError, match="digit=10"):
+        explore.digit_picker(drawing(calls), "15_test", "seven", digit=10)
+    monkeypatch.setenv("JPY_SESSION_NAME", "notebook.ipynb")
+    buttons, slider, caption, image = explore.digit_picker(
+        drawing(calls), "15_test", "seven", digit=7, seed=4
+    ).children
+    assert "digit 7, seed 4; rows: a, b" == caption.value
+    before = bytes(image.value)
+    buttons.value = 3
+    assert calls[-1] == (3, 4) and bytes(image.value) != before
+    assert caption.value.startswith("digit 3, seed 4")
+    slider.value = 9
+    assert calls[-1] == (3, 9), "the seed slider keeps the chosen digit"

@@ -96,23 +96,29 @@ def test_no_code_line_runs_off_a_slide(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_images_a_notebook_shows_are_in_the_repository(path):
-    notebook = json.loads(path.read_text())
-    text = "".join(
-        "".join(cell["source"])
-        for cell in notebook["cells"]
-        if cell["cell_type"] == "markdown"
-    )
-    references = re.findall(
-        r"!\[[^\]]*\]\(([^)\s]+)\)|<img [^>]*src=\"([^\"]+)\"", text
-    )
-    for reference in (a or b for a, b in references):
-        assert not reference.startswith(("http:", "https:")), (
-            f"{path.name} loads {reference} from the web"
+def test_every_diagram_travels_inside_its_notebook(path):
+    """Colab opens a notebook alone, so a diagram is an attachment of its markdown cell (never a
+    relative ../img/ link, never the web), holding exactly img/'s current file."""
+    from tools import diagrams
+
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        text = "".join(cell["source"])
+        references = re.findall(
+            r"!\[[^\]]*\]\(([^)\s]+)\)|<img [^>]*src=\"([^\"]+)\"", text
         )
-        assert (path.parent / reference).resolve().is_file(), (
-            f"{path.name} shows {reference}, which is missing"
-        )
+        for reference in (a or b for a, b in references):
+            assert reference.startswith("attachment:"), (
+                f"{path.name} shows {reference}, which Colab cannot load alone:"
+                " run `make diagrams`"
+            )
+            name = reference.removeprefix("attachment:")
+            attached = cell.get("attachments", {}).get(name, {}).get("image/png")
+            assert attached == diagrams.encoded(name), (
+                f"{path.name}: its copy of img/{name} is missing or stale:"
+                " run `make diagrams`"
+            )
 
 
 def test_every_notebook_opens_with_the_same_setup_cell_naming_the_repository():

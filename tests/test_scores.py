@@ -106,3 +106,43 @@ def test_copy_fraction_flags_copies_that_a_median_distance_misses(course_env):
     assert scores.copy_fraction(
         np.array([1.0, 2.0, 3.0]), np.arange(101.0), quantile=0.02
     ) == pytest.approx(2 / 3)
+
+
+def _line(*values: float) -> torch.Tensor:
+    return torch.tensor(values)[:, None]  # points in one dimension
+
+
+def test_precision_recall_on_a_hand_computed_line():
+    # real 0..9, k = 3: the ball of 0 and of 9 reaches 3 (their 3rd nearest other point),
+    # every other ball reaches 2. Of the six generated points, -2.9, 4.5 and 11.9 are inside.
+    real = _line(*range(10))
+    generated = _line(-2.9, -3.9, 4.5, 11.9, 12.9, 100.0)
+    # counting each point as its own neighbour (radii 2 and 1) gives 1/6; k = 2 too
+    assert scores.precision_recall(real, generated) == pytest.approx((3 / 6, 1.0))
+    # k = 4: the end balls reach 4, so -3.9 and 12.9 join
+    assert scores.precision_recall(real, generated, k=4)[0] == pytest.approx(5 / 6)
+    # roles swapped: precision and recall swap
+    assert scores.precision_recall(generated, real) == pytest.approx((1.0, 3 / 6))
+    # batches of 3 rows exclude each row's own distance, not the first batch's
+    assert scores.precision_recall(real, generated, batch=3) == pytest.approx((0.5, 1))
+    # a point exactly on a ball's boundary is inside (k = 1: the balls of 0..3 reach 1)
+    assert scores.precision_recall(_line(0, 1, 2, 3), _line(4), k=1)[0] == 1
+
+
+def test_precision_recall_separates_fidelity_from_diversity():
+    g = torch.Generator().manual_seed(0)
+    one = torch.randn(300, 8, generator=g)
+    two = torch.randn(300, 8, generator=g) + 100  # a second cluster, far away
+    real = torch.cat([one, two])
+    assert scores.precision_recall(real, real) == (1.0, 1.0)
+    # generated = one cluster of the real set: all faithful, half of the real set missed
+    assert scores.precision_recall(real, one) == pytest.approx((1.0, 0.5))
+    # new points from that cluster: mostly inside the real manifold, recall below one half
+    fresh = torch.randn(300, 8, generator=g)
+    precision, recall = scores.precision_recall(real, fresh)
+    assert precision > 0.8 and 0.3 < recall < 0.5
+    far = real + 1_000
+    assert scores.precision_recall(real, far) == (0.0, 0.0)
+    # numpy float64 features, as classifier.features returns them
+    got = scores.precision_recall(real.double().numpy(), one.double().numpy())
+    assert got == pytest.approx((1.0, 0.5))

@@ -12,13 +12,28 @@ def test_collage_layout_and_dtype():
     picture = viz.collage(images, nrow=4, padding=2)
     assert picture.dtype == np.uint8
     assert picture.shape == (2 * 28 + 3 * 2, 4 * 28 + 5 * 2)
-    assert picture.min() == 0 and picture.max() == 255  # min-max scaled as a whole
     assert viz.collage(torch.rand(3, 3, 28, 28), nrow=3).shape == (
         32,
         3 * 28 + 4 * 2,
         3,
     )
     assert viz.collage(torch.rand(2, 28, 28)).shape == (32, 2 * 28 + 3 * 2)
+
+
+def test_collage_keeps_a_fixed_scale():
+    """A dim batch stays dim (min-max scaling would stretch it to 0-255), tanh outputs map
+    -1 to black and 1 to white, and uint8 pixels are shown as they are."""
+    dim = torch.full((2, 1, 28, 28), 0.2)
+    dim[0, 0, 0, 0] = 0.4
+    picture = viz.collage(dim, nrow=2, padding=0)
+    assert picture.min() == 51 and picture.max() == 102  # 0.2 and 0.4 of 255
+    signed = torch.tensor([-1.0, 0.0, 1.0]).view(3, 1, 1, 1).expand(3, 1, 4, 4)
+    picture = viz.collage(signed, nrow=3, padding=0, value_range=(-1, 1))
+    assert picture[0, [0, 4, 8]].tolist() == [0, 128, 255]
+    pixels = torch.full((1, 1, 4, 4), 60, dtype=torch.uint8)
+    assert (viz.collage(pixels, padding=0) == 60).all()
+    with pytest.raises(ValueError, match="value_range=\\(-1, 1\\)"):
+        viz.collage(signed, nrow=3)  # tanh outputs shown as if they were in [0, 1]
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,6 @@ referenced by relative paths, never from a CDN. tests/test_browser.py opens a de
 from __future__ import annotations
 
 import argparse
-import copy
 import html
 import json
 import os
@@ -183,29 +182,6 @@ def exporters() -> tuple[HTMLExporter, SlidesExporter]:
     return page, slides
 
 
-DIAGRAMS = "img"  # the repository's img/, which the notebooks show as ../img/NAME.png
-
-
-def _site_relative_images(
-    notebook: nbformat.NotebookNode, site: Path
-) -> nbformat.NotebookNode:
-    """A copy whose markdown shows ../img/ diagrams from site/img/ (copied there): the site stands alone."""
-    notebook = copy.deepcopy(notebook)
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown" and f"../{DIAGRAMS}/" in cell.source:
-            cell.source = cell.source.replace(f"](../{DIAGRAMS}/", f"]({DIAGRAMS}/")
-            cell.source = cell.source.replace(
-                f'src="../{DIAGRAMS}/', f'src="{DIAGRAMS}/'
-            )
-    shutil.copytree(
-        config.REPO_ROOT / DIAGRAMS,
-        site / DIAGRAMS,
-        dirs_exist_ok=True,
-        ignore=shutil.ignore_patterns("*.py", "__pycache__"),
-    )
-    return notebook
-
-
 def publish(
     path: Path, notebook: nbformat.NotebookNode, site: Path | None = None
 ) -> Path:
@@ -213,7 +189,6 @@ def publish(
     site = site or site_dir()
     site.mkdir(parents=True, exist_ok=True)
     copy_offline_assets(site)
-    notebook = _site_relative_images(notebook, site)
     nbformat.write(notebook, site / path.name)
     page_exporter, slides_exporter = exporters()
     page, _ = page_exporter.from_notebook_node(notebook)

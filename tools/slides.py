@@ -50,6 +50,7 @@ FIGURE_CALLS = (
     "latent_sliders(",
     "choice_slider(",
     "interpolation_slider(",
+    "digit_picker(",
 )
 SETUP_CALLS = (
     "set_seed",

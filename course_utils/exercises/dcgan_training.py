@@ -10,8 +10,11 @@ import torch
 from course_utils.exercises.checking import NotYet, call, check, integer, number
 
 SNAPSHOT_CASES = [  # (steps of the snapshots, the steps we want to see)
-    ([20, 40, 60], [20, 39, 40, 59, 60, 100]),
-    ([400, 800, 1200, 1600, 2000, 2400, 2800, 2814], [400, 1000, 2813, 2814, 5000]),
+    ([0, 5, 10, 20, 40], [0, 4, 5, 19, 20, 39, 40, 100]),
+    (
+        [0, 10, 20, 50, 100, 200, 500, 1000, 2000, 2814],
+        [0, 1, 499, 500, 2813, 2814, 5000],
+    ),
     ([50], [50, 51]),
 ]
 

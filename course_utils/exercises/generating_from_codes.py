@@ -74,7 +74,7 @@ def check_interpolate_codes(fn: Callable) -> str:
     ):
         raise NotYet(
             "your last code stops one step short of `end`: the walk includes both ends, so the "
-            "5 steps are t = 0, 1/4, 2/4, 3/4, 1 (torch.linspace(0, 1, steps))"
+            "5 steps are alpha = 0, 1/4, 2/4, 3/4, 1 (torch.linspace(0, 1, steps))"
         )
     t = torch.linspace(0, 1, 5, dtype=F64).unsqueeze(1)
     close(

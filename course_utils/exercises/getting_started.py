@@ -29,7 +29,7 @@ def check_bernoulli_entropy(fn: Callable) -> str:
     if torch.isnan(got).any():
         raise NotYet(
             f"you return {fmt(got)}: NaN for images with pixels that are exactly 0 or 1. There 0 · log 0 "
-            "must count as 0 (the limit of t log t), e.g. with torch.xlogy or torch.special.entr"
+            "must count as 0 (the limit of u log u as u -> 0), e.g. with torch.xlogy or torch.special.entr"
         )
     close(got, expected, "entropies of 4 images (nats), against BCE(x, x)")
     return (

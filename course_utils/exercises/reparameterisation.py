@@ -85,7 +85,7 @@ def check_score_estimate(fn: Callable) -> str:
     (expected,) = torch.autograd.grad((f_values * log_q).mean(), params)
     if torch.allclose(got, expected * len(z)):
         raise NotYet(
-            "your estimates are K times too large: average over the K samples, do not sum"
+            "your estimates are L times too large: average over the L samples, do not sum"
         )
     if torch.isclose(got[0], (f_values * (z - mu) / sigma).mean()):
         raise NotYet(

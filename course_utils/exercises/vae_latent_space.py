@@ -19,12 +19,13 @@ from course_utils.exercises.checking import (
 )
 
 
-def _slerp(z_a: torch.Tensor, z_b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """The reference: sin((1 - t) omega) / sin omega z_a + sin(t omega) / sin omega z_b."""
+def _slerp(z_a: torch.Tensor, z_b: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    """The reference: sin((1 - a) omega) / sin omega z_a + sin(a omega) / sin omega z_b,
+    a = alpha."""
     cos = torch.dot(z_a, z_b) / (z_a.norm() * z_b.norm())
     omega = torch.acos(cos.clamp(-1, 1))
-    t = t[:, None]
-    return (torch.sin((1 - t) * omega) * z_a + torch.sin(t * omega) * z_b) / torch.sin(
+    a = alpha[:, None]
+    return (torch.sin((1 - a) * omega) * z_a + torch.sin(a * omega) * z_b) / torch.sin(
         omega
     )
 
@@ -32,22 +33,24 @@ def _slerp(z_a: torch.Tensor, z_b: torch.Tensor, t: torch.Tensor) -> torch.Tenso
 @check("slerp")
 def check_slerp(fn: Callable) -> str:
     g = torch.Generator().manual_seed(0)
-    t = torch.linspace(0, 1, 7, dtype=F64)
+    alpha = torch.linspace(0, 1, 7, dtype=F64)
     z_a, z_b = torch.randn(2, 20, generator=g, dtype=F64)
     z_b = z_b * z_a.norm() / z_b.norm()  # the same length: the arc keeps it
     got = as_tensor(
-        call(fn, z_a.clone(), z_b.clone(), t.clone()), "slerp(z_a, z_b, t)", (7, 20)
+        call(fn, z_a.clone(), z_b.clone(), alpha.clone()),
+        "slerp(z_a, z_b, alpha)",
+        (7, 20),
     )
     if not torch.isfinite(got).all():
         raise NotYet(f"slerp gives {fmt(got[1])}: NaN or infinite values")
-    close(got[0], z_a, "at t = 0 the code must be z_a", atol=1e-6)
-    close(got[-1], z_b, "at t = 1 the code must be z_b", atol=1e-6)
-    line = (1 - t[:, None]) * z_a + t[:, None] * z_b
+    close(got[0], z_a, "at alpha = 0 the code must be z_a", atol=1e-6)
+    close(got[-1], z_b, "at alpha = 1 the code must be z_b", atol=1e-6)
+    line = (1 - alpha[:, None]) * z_a + alpha[:, None] * z_b
     if torch.allclose(got.to(F64), line, atol=1e-6):
         raise NotYet(
             "your codes lie on the straight line between z_a and z_b: its midpoint is "
             f"shorter ({line[3].norm():.4g}) than both ends ({z_a.norm():.4g}); follow "
-            "the arc, with the weights sin((1 - t) omega) / sin omega and sin(t omega) / sin omega"
+            "the arc, with the weights sin((1 - alpha) omega) / sin omega and sin(alpha omega) / sin omega"
         )
     lengths = got.to(F64).norm(dim=1)
     close(
@@ -56,23 +59,25 @@ def check_slerp(fn: Callable) -> str:
         "the length of every code between two codes of equal length",
         rtol=1e-5,
     )
-    close(got, _slerp(z_a, z_b, t), "the codes, against the formula", atol=1e-6)
-    # two codes of different lengths, and t outside [0, 1]
+    close(got, _slerp(z_a, z_b, alpha), "the codes, against the formula", atol=1e-6)
+    # two codes of different lengths, and alpha outside [0, 1]
     w_a, w_b = 3 * torch.randn(2, 5, generator=g, dtype=F64)
     wide = torch.tensor([-0.5, 0.25, 1.5], dtype=F64)
-    got = as_tensor(call(fn, w_a, w_b, wide), "slerp(z_a, z_b, t) for 3 values", (3, 5))
+    got = as_tensor(
+        call(fn, w_a, w_b, wide), "slerp(z_a, z_b, alpha) for 3 values", (3, 5)
+    )
     close(got, _slerp(w_a, w_b, wide), "codes of different lengths", atol=1e-6)
     # parallel codes: omega = 0, where sin(omega) = 0 divides by zero
     parallel = as_tensor(
-        call(fn, w_a, 2 * w_a, t), "slerp(z, 2 z, t), parallel codes", (7, 5)
+        call(fn, w_a, 2 * w_a, alpha), "slerp(z, 2 z, alpha), parallel codes", (7, 5)
     )
     if not torch.isfinite(parallel).all():
         raise NotYet(
-            f"slerp(z, 2 z, t) gives {fmt(parallel[1])}: for parallel codes omega = 0 and "
+            f"slerp(z, 2 z, alpha) gives {fmt(parallel[1])}: for parallel codes omega = 0 and "
             "sin(omega) = 0; fall back to the straight line there (and clamp cos omega to "
             "[-1, 1] before acos: rounding can push it just above 1)"
         )
-    expected = (1 - t[:, None]) * w_a + t[:, None] * 2 * w_a
+    expected = (1 - alpha[:, None]) * w_a + alpha[:, None] * 2 * w_a
     close(parallel, expected, "parallel codes: the straight line", atol=1e-5)
     midpoint = _slerp(z_a, z_b, torch.tensor([0.5], dtype=F64))[0]
     return (

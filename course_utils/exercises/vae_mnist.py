@@ -46,7 +46,8 @@ def check_bernoulli_log_likelihood(fn: Callable) -> str:
     if not torch.isfinite(got).all():
         raise NotYet(
             f"you return {fmt(got)}, expected {fmt(expected)}: the first image has logits +-1000, where "
-            "sigmoid rounds to exactly 0 or 1. Use log sigma(a) = -softplus(-a) and log(1 - sigma(a)) = -softplus(a)"
+            "sigmoid rounds to exactly 0 or 1. Use log sigmoid(t) = -softplus(-t) and "
+            "log(1 - sigmoid(t)) = -softplus(t)"
         )
     close(
         got,

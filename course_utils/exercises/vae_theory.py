@@ -77,8 +77,8 @@ def check_kl_monte_carlo(fn: Callable) -> str:
         )
     if torch.allclose(got, expected / mu.shape[-1]):
         raise NotYet(
-            "your KL is J times too small: sum the log-ratio over the J code dimensions "
-            "(the densities factorise), and average only over the K samples"
+            "your KL is d times too small: sum the log-ratio over the d code dimensions "
+            "(the densities factorise), and average only over the L samples"
         )
     close(got, expected, "the Monte Carlo KL from these draws eps")
     closed_form = 0.5 * (mu.pow(2) + log_var.exp() - 1 - log_var).sum(-1)

@@ -32,8 +32,8 @@ class Autoencoder(nn.Module):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 
-    def decode(self, h: torch.Tensor) -> torch.Tensor:
-        return self.decoder(h)
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
@@ -53,13 +53,13 @@ def train_autoencoder(
     batch_size: int = 128,
     lr: float = 1e-3,
     seed: int = 0,
-    test_images: torch.Tensor | None = None,
+    validation_images: torch.Tensor | None = None,
     log_every: int = 500,
     desc: str = "autoencoder",
 ) -> dict:
     """Train `model` in place with Adam on the MSE loss for `steps` minibatches, in an
     order fixed by `seed`. Every `log_every` steps (and after the last) the history logs
-    the step, the mean training MSE since the last point and the test MSE."""
+    the step, the mean training MSE since the last point and the validation MSE."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
     batches = data.endless_batches(images, batch_size=batch_size, generator=generator)
@@ -75,15 +75,15 @@ def train_autoencoder(
             meter.update(loss.item(), len(x))
             if (step + 1) % log_every == 0 or step + 1 == steps:
                 history.log(step=step + 1, train_mse=meter.value)
-                if test_images is not None:
-                    history.log(test_mse=test_error(model, test_images))
+                if validation_images is not None:
+                    history.log(validation_mse=mean_error(model, validation_images))
                 bar.set_postfix(history.last())
                 meter = training.RunningAverage()
     return {"history": history}
 
 
-def test_error(model: nn.Module, images: torch.Tensor) -> float:
-    """Mean reconstruction error over `images` (e.g. the whole test set)."""
+def mean_error(model: nn.Module, images: torch.Tensor) -> float:
+    """Mean reconstruction error over `images` (the validation or the test set)."""
     return reconstruction_error(images, training.sample(model, images)).mean().item()
 
 
@@ -94,4 +94,4 @@ def scatter_codes(ax, codes, labels, legend=True):
     if legend:
         where = {"loc": "center left", "bbox_to_anchor": (1, 0.5), "fontsize": 8}
         ax.legend(*points.legend_elements(), title="digit", **where)
-    ax.set(xlabel="$h_1$", ylabel="$h_2$")
+    ax.set(xlabel="$z_1$", ylabel="$z_2$")

@@ -38,7 +38,7 @@ def minimax_value(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
 # notebooks/08_dcgan.ipynb, cell c010
 def saturating_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     """mean log(1 - D(G(z))), G's side of the minimax game, as -softplus(logit): finite
-    for every logit (log1p(-sigmoid(a)) is -inf above a = 16.6)."""
+    for every logit (log1p(-sigmoid(t)) is -inf above t = 16.6)."""
     return -F.softplus(fake_logits).mean()
 
 

@@ -11,7 +11,7 @@ import torch
 
 # notebooks/03_vae_theory.ipynb, cell c006
 def fit_ppca(x: torch.Tensor, latent: int) -> tuple[torch.Tensor, torch.Tensor, float]:
-    """Maximum-likelihood probabilistic PCA of x (N x D): W (D x J), b (D), s^2."""
+    """Maximum-likelihood probabilistic PCA of x (N x P): W (P x d), b (P), s^2."""
     b = x.mean(0)
     covariance = (x - b).T @ (x - b) / len(x)
     eigenvalues, eigenvectors = torch.linalg.eigh(covariance)  # ascending order

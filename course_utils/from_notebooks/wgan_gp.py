@@ -16,7 +16,7 @@ RETRAIN = False  # True: train again even if a checkpoint exists
 GP_LR = 5e-4  # Adam learning rate (the paper's 1e-4 is too slow here: section 1)
 GP_BETAS = (0.5, 0.9)  # Adam betas of the WGAN-GP authors' MNIST code
 GP_LAMBDA = 10.0  # weight of the gradient penalty (WGAN-GP paper)
-PITFALL_STEPS = 40 if wgan.QUICK else 1_000  # generator steps of each MLP run
+PITFALL_STEPS = 20 if wgan.QUICK else 1_000  # generator steps of each MLP run
 
 
 # notebooks/12_wgan_gp.ipynb, cell c030
