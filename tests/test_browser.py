@@ -465,7 +465,9 @@ def test_moving_a_latent_slider_in_07_changes_the_picture(jupyterlab):
         for png in (before, after)
     ]
     assert pixels[0].shape == pixels[1].shape and pixels[0].size > 0
-    changed = np.mean(np.abs(pixels[0].astype(int) - pixels[1].astype(int)) > 16)
+    # collages keep a fixed scale, so a quick-mode decoder's grey blob changes by a few grey
+    # levels: count pixels that moved by more than 4 of 255 (a picture never redrawn moves by 0)
+    changed = np.mean(np.abs(pixels[0].astype(int) - pixels[1].astype(int)) > 4)
     assert start_value != end_value, (
         f"the slider did not move: readout {start_value} (screenshot: {screenshot})"
     )
