@@ -37,9 +37,12 @@ def update_average(average: nn.Module, model: nn.Module, step: int, decay=0.999)
 
 
 @torch.no_grad()
-def recompute_batchnorm(model: nn.Module, batches=4, batch_size=256, seed=0) -> None:
+def recompute_batchnorm(
+    model: nn.Module, batches=4, batch_size=256, seed=0, make_input=None
+) -> None:
     """Reset each BatchNorm layer of G and re-estimate its running mean and variance
-    for the current weights: the plain average over `batches` batches of fresh noise."""
+    for the current weights: the plain average over `batches` batches of fresh noise.
+    make_input(n, noise), if given, builds each batch of G's input instead."""
     device = next(model.parameters()).device
     noise = torch.Generator(device).manual_seed(seed)
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
@@ -47,8 +50,12 @@ def recompute_batchnorm(model: nn.Module, batches=4, batch_size=256, seed=0) -> 
         m.reset_running_stats()
         m.momentum = None  # None: a plain average of all batches since the reset
     model.train()
+    codes = (batch_size, model.latent)  # the default input: fresh codes
     for _ in range(batches):
-        model(torch.randn(batch_size, model.latent, device=device, generator=noise))
+        if make_input is None:
+            model(torch.randn(codes, device=device, generator=noise))
+        else:
+            model(make_input(batch_size, noise))
     for m in norms:
         m.momentum = 0.1  # PyTorch's default again
     model.eval()
