@@ -2,7 +2,7 @@
 images (``data.split``), held back from training.
 
 The test set is never touched by a benchmark that chooses a design (benchmarks.dcgan_variants,
-benchmarks.wgan_gp_lr); 10_dcgan_design and 12_wgan_gp describe this split.
+benchmarks.wgan_search); 10_dcgan_design and 13_wgan_in_practice describe this split.
 """
 
 from __future__ import annotations

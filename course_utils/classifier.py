@@ -1,7 +1,7 @@
 """The course's judge: a small CNN digit classifier, trained once and cached, whose features and
 class probabilities score generated digits (see ``scores``).
 
-Introduced in 05_vae_mnist; explained in 13_evaluating_generative_models.
+Introduced in 05_vae_mnist; explained in 14_evaluating_generative_models.
 """
 
 from __future__ import annotations

@@ -29,6 +29,26 @@ def quick() -> bool:
     return _flag("COURSE_QUICK")
 
 
+LONG_BUDGET_FACTOR = 10  # COURSE_BUDGET=long multiplies every training budget by this
+BUDGETS = ("standard", "long")
+
+
+def budget_name() -> str:
+    """COURSE_BUDGET: "standard" (the default) or "long" (for GPUs and instructors)."""
+    name = os.environ.get("COURSE_BUDGET", "").strip().lower() or "standard"
+    if name not in BUDGETS:
+        raise ValueError(
+            f"COURSE_BUDGET={name!r}: expected one of {', '.join(BUDGETS)}"
+        )
+    return name
+
+
+def budget(steps: int) -> int:
+    """A full-mode training budget (optimiser steps), times LONG_BUDGET_FACTOR when
+    COURSE_BUDGET=long. Settings cells write `STEPS = 20 if QUICK else budget(1_600)`."""
+    return steps * (LONG_BUDGET_FACTOR if budget_name() == "long" else 1)
+
+
 def offline() -> bool:
     """COURSE_OFFLINE=1: never try to download MNIST."""
     return _flag("COURSE_OFFLINE")

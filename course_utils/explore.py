@@ -3,7 +3,7 @@
 nbconvert, `make course`), so a cell never fails or waits for input.
 
 Introduced in 07_vae_latent_space; used again in 09_dcgan_training and 12_wgan_gp;
-``digit_picker`` in 15_conditional_generation.
+``digit_picker`` in 16_conditional_generation.
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def digit_picker(
 ):
     """Ask conditional models for a digit: buttons 0-9 and a seed slider (0 to seeds - 1);
     ``draw(digit, seed)`` returns {model name: uint8 pixels (N x 28 x 28) or images in
-    [0, 1]}, shown one row per model. Introduced in 15_conditional_generation.
+    [0, 1]}, shown one row per model. Introduced in 16_conditional_generation.
 
     Static form: the rows for ``digit`` and ``seed``, the models named in the title.
     """

@@ -134,7 +134,7 @@ def save_metrics(
     <model>_train_seconds and <model>_<setting> for every plain argument of its training
     call, and the first one gives device, seed and train_images (a notebook that trains no
     network passes seed and train_images itself, and a <name>_train_seconds headline). The
-    provenance is added here: quick, data_source, torch_version and git_commit.
+    provenance is added here: quick, budget, data_source, torch_version and git_commit.
     """
     records = records or {}
     first = next(iter(records.values()), {})
@@ -159,6 +159,7 @@ def save_metrics(
         )
     values.update(
         quick=config.quick(),
+        budget=config.budget_name(),
         data_source=data.source(),
         torch_version=torch.__version__,
         git_commit=git_commit(),

@@ -3,7 +3,7 @@ Frechet distance of its features, precision and recall of its features (k-NN man
 the samples spread over the ten digits, its confidence; and the copy fraction, from distances
 to the nearest training image.
 
-Introduced in 05_vae_mnist; explained in 13_evaluating_generative_models.
+Introduced in 05_vae_mnist; explained in 14_evaluating_generative_models.
 """
 
 from __future__ import annotations

@@ -316,7 +316,8 @@ def fingerprint(train: Callable, *args: Any, **kwargs: Any) -> dict[str, Any]:
     (initial) weights; ``code``: a hash of the source of ``train`` and of every function
     and class of the notebook (or of course_utils.from_notebooks) that it reaches, through
     calls, classes, closures and defaults; ``globals``: the plain settings and tensors that
-    code reads from the notebook instead of taking them as arguments (UPPER_CASE names). Quick mode is noted.
+    code reads from the notebook instead of taking them as arguments (UPPER_CASE names). Quick mode
+    and COURSE_BUDGET are noted.
     """
     arguments = _bind(train, args, kwargs)
     roots = [train, *[type(v) for v in arguments.values() if isinstance(v, nn.Module)]]
@@ -335,6 +336,7 @@ def fingerprint(train: Callable, *args: Any, **kwargs: Any) -> dict[str, Any]:
         "code": code,
         "globals": settings,
         "quick": config.quick(),
+        "budget": config.budget_name(),
     }
 
 
@@ -361,6 +363,8 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         changed.append(f"another training function ({old.get('train')})")
     if old.get("quick") != new["quick"]:
         changed.append("quick mode " + ("on" if old.get("quick") else "off"))
+    if old.get("budget", "standard") != new["budget"]:
+        changed.append(f"COURSE_BUDGET={old.get('budget', 'standard')}")
     return changed
 
 

@@ -339,9 +339,10 @@ def test_getting_started_runs_in_a_real_browser(jupyterlab):
         f"the collage did not render as an image (screenshot: {screenshot})"
     )
     assert "pixel values from 0.0 to 1.0" in shown, shown[-2000:]
-    assert f"quick mode: True · outputs go to {config.output_dir()}" in shown, shown[
-        -2000:
-    ]
+    assert (
+        f"quick mode: True · budget: standard · outputs go to {config.output_dir()}"
+        in shown
+    ), shown[-2000:]
     saved = config.output_path("figures", "00_getting_started", "batch.png")
     assert saved.exists() and saved.stat().st_mtime >= started, (
         f"the kernel did not save the collage as {saved}"

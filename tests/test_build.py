@@ -76,3 +76,16 @@ def test_a_build_on_other_data_never_reaches_the_readme(course_env):
         build.update_readme()
     assert build.data_kind("offline-subset", 4000) == "offline"
     assert build.data_kind("mnist", 60_000) == "full"
+
+
+def test_a_long_budget_build_never_reaches_the_readme(course_env):
+    # the README's run times are the standard budget's; a long build is ten times slower
+    record = {
+        "machine": "CPU, 2 cores",
+        "data_source": "offline-subset",
+        "budget": "long",
+    }
+    record |= {"train_images": 4000, "seconds": {"00_getting_started": 13.0}}
+    (build.site_dir() / "timings.json").write_text(json.dumps(record))
+    with pytest.raises(SystemExit, match="COURSE_BUDGET=long"):
+        build.update_readme()

@@ -19,6 +19,16 @@ def test_bad_flag_is_an_error(monkeypatch):
         config.offline()
 
 
+def test_the_long_budget_multiplies_every_training_budget(monkeypatch):
+    monkeypatch.delenv("COURSE_BUDGET", raising=False)
+    assert config.budget_name() == "standard" and config.budget(1_600) == 1_600
+    monkeypatch.setenv("COURSE_BUDGET", "Long")
+    assert config.budget(1_600) == 1_600 * config.LONG_BUDGET_FACTOR
+    monkeypatch.setenv("COURSE_BUDGET", "longer")
+    with pytest.raises(ValueError, match="COURSE_BUDGET"):
+        config.budget(1_600)
+
+
 def test_paths_default_to_the_repo_and_follow_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.delenv("COURSE_OUTPUT_DIR", raising=False)

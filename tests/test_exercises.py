@@ -522,6 +522,22 @@ def _cyclical_beta_ramp_over_the_cycle(step, steps, cycles=4, ramp=0.5):
     return ((step - 1) % period) / period
 
 
+def _critic_grid_transposed(critic, xs, ys):
+    y, x = torch.meshgrid(
+        ys, xs, indexing="xy"
+    )  # the wrong indexing: len(xs) x len(ys)
+    with torch.no_grad():
+        return critic(torch.stack([x.flatten(), y.flatten()], 1)).view(len(xs), len(ys))
+
+
+def _log_spaced_without_last(last):
+    steps, scale = {0}, 1
+    while scale <= last:
+        steps.update(m * scale for m in (1, 2, 5) if m * scale <= last)
+        scale *= 10
+    return tuple(sorted(steps))
+
+
 MISTAKES = {
     "label_maps": [
         (_label_maps_channels_last, "shape (5, 10, 28, 28)"),
@@ -620,6 +636,10 @@ MISTAKES = {
     ],
     "lipschitz_bound": [(_frobenius_bound, "singular values")],
     "coverage_and_class_ratio": [(_coverage_strictly_above, "at least 1%")],
+    "critic_grid": [(_critic_grid_transposed, "rows run along ys")],
+    "log_spaced_steps": [
+        (_log_spaced_without_last, "expected (0, 1, 2, 5, 10, 20, 50, 100, 120)")
+    ],
     "fid_from_features": [
         (_fid_rows_as_variables, "rowvar=False"),
         (_fid_biased_covariance, "unbiased"),

@@ -38,6 +38,7 @@ def test_metrics_come_from_the_records_and_carry_their_provenance(
     assert saved["toy_train_seconds"] == 1.5 and saved["toy_fid"] == 3.25
     assert (saved["device"], saved["seed"], saved["train_images"]) == ("cpu", 0, 10)
     assert saved["quick"] is True and saved["data_source"] == "offline-subset"
+    assert saved["budget"] == "standard", "COURSE_BUDGET is part of the provenance"
     assert saved["torch_version"] == torch.__version__
     assert saved["git_commit"] is None or len(saved["git_commit"]) >= 7
     assert all(not isinstance(value, dict) for value in saved.values()), (

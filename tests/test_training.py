@@ -232,6 +232,19 @@ def test_quick_mode_is_part_of_the_fingerprint(course_env, monkeypatch):
     assert len(scope["calls"]) == 1
 
 
+def test_the_long_budget_is_part_of_the_fingerprint(course_env, monkeypatch):
+    # the same call under COURSE_BUDGET=long must not load the standard checkpoint
+    monkeypatch.delenv("COURSE_BUDGET", raising=False)
+    run(notebook(), model=tiny())
+    monkeypatch.setenv("COURSE_BUDGET", "long")
+    scope = notebook()
+    run(scope, model=tiny())
+    assert len(scope["calls"]) == 1
+    scope = notebook()  # and the long one loads under the long budget
+    run(scope, model=tiny())
+    assert scope["calls"] == []
+
+
 def test_retrain_always_trains_and_a_record_without_fingerprint_retrains(course_env):
     scope = notebook()
     run(scope, model=tiny())

@@ -10,7 +10,7 @@ ones of the data the last build used, and says which data that was.
 For each notebook it writes the executed copy (.ipynb), an HTML page and reveal.js slides
 (.slides.html), and outputs/site/index.html links them all with each notebook's measured run
 time (also saved in outputs/site/timings.json). A failing notebook stops the build, naming the
-notebook and the failing cell. Before 13_evaluating_generative_models it runs
+notebook and the failing cell. Before 14_evaluating_generative_models it runs
 `benchmarks.dcgan --notebook-checkpoint` (BENCHMARKS_BEFORE): the original lab's DCGAN
 recipe, trained on the same machine, for its plots. The device is whatever
 course_utils.device.get_device() finds.
@@ -223,7 +223,7 @@ Total: {sum(timings.values()) / 60:.1f} min.</p>
 # evaluation notebook plots the original lab's DCGAN recipe (benchmarks/dcgan.py, trained
 # here on the same machine) beside the course's GANs.
 BENCHMARKS_BEFORE = {
-    "13_evaluating_generative_models": ["benchmarks.dcgan", "--notebook-checkpoint"]
+    "14_evaluating_generative_models": ["benchmarks.dcgan", "--notebook-checkpoint"]
 }
 
 
@@ -258,6 +258,7 @@ def build() -> None:
         "machine": where,
         "data_source": data.source(),
         "train_images": len(data.mnist("train", device="cpu")[1]),
+        "budget": config.budget_name(),
         "seconds": timings,
     }
     (site_dir() / "timings.json").write_text(json.dumps(record, indent=2))
@@ -304,7 +305,7 @@ def update_run_time_lines(seconds: dict[str, float], kind: str) -> None:
 
 # The notebook whose metrics hold the scoreboard: one group of numbers per row, written flat
 # by outputs.save_metrics as <row>_<column> (e.g. dcgan_fid, real_vs_real_fid).
-SCOREBOARD_NOTEBOOK = "13_evaluating_generative_models"
+SCOREBOARD_NOTEBOOK = "14_evaluating_generative_models"
 SCOREBOARD_HEADER = (
     "| model | judge-FID ↓ | coverage | max/min class | confidence | copies "
     "| −ELBO (nats) | targets met |"
@@ -351,6 +352,12 @@ def update_readme() -> None:
     readme = config.REPO_ROOT / "README.md"
     timings = json.loads((site_dir() / "timings.json").read_text())
     kind = data_kind(timings["data_source"], timings["train_images"])
+    if timings.get("budget", "standard") != "standard":
+        raise SystemExit(
+            f"the last build ran with COURSE_BUDGET={timings['budget']}: the README's tables"
+            " and run-time lines are the standard budget's (its section on the long budget"
+            " is written by hand, from that build's outputs/site/timings.json)"
+        )
     if kind is None:
         raise SystemExit(
             f"the last build ran on {timings['train_images']:,} training images of"

@@ -1,4 +1,4 @@
-"""Exercise checks of notebooks/15_conditional_generation.ipynb (see course_utils.exercises.checking)."""
+"""Exercise checks of notebooks/16_conditional_generation.ipynb (see course_utils.exercises.checking)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exercise checks of notebooks/13_evaluating_generative_models.ipynb (see
+"""Exercise checks of notebooks/14_evaluating_generative_models.ipynb (see
 course_utils.exercises.checking)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Exercise checks of notebooks/14_posterior_collapse.ipynb (see course_utils.exercises.checking)."""
+"""Exercise checks of notebooks/15_posterior_collapse.ipynb (see course_utils.exercises.checking)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from course_utils.exercises.checking import (
     close,
     number,
 )
-from course_utils.from_notebooks.wgan_gp import MLPCritic
+from course_utils.from_notebooks.wgan_in_practice import MLPCritic
 
 
 @check("lipschitz_bound")
@@ -25,7 +25,7 @@ def check_lipschitz_bound(fn: Callable) -> str:
     torch.manual_seed(0)  # inside the check's forked random state
     critic = MLPCritic().to(
         F64
-    )  # the historical MLP critic (784-64-128-1) of 12_wgan_gp, fresh weights
+    )  # the historical MLP critic (784-64-128-1) of 13_wgan_in_practice, fresh weights
     layers = [m for m in critic.modules() if isinstance(m, nn.Linear)]
     expected = math.prod(
         torch.linalg.matrix_norm(m.weight.detach(), ord=2).item() for m in layers

@@ -19,7 +19,7 @@ QUICK = config.quick()  # smoke-test mode: less data, fewer steps
 NOTEBOOK = "09_dcgan_training"  # figures go to outputs/figures/<NOTEBOOK>/
 RETRAIN = False  # True: train again even if a checkpoint exists
 EMA_DECAY = 0.99  # weight averaging of the generator (see 10_dcgan_design)
-STEPS = 40 if QUICK else 2814  # training steps (the original lab's: 3 epochs of 60,000)
+STEPS = 40 if QUICK else config.budget(2_814)  # the original lab's: 3 epochs of 60,000
 # after how many steps the fixed noise is decoded (and after the last): log-spaced
 SNAPSHOT_STEPS = (0, 5, 10, 20) if QUICK else (0, 10, 20, 50, 100, 200, 500, 1000, 2000)
 FIXED_NOISE = 200 if QUICK else 1000  # noise vectors decoded at every snapshot
@@ -45,7 +45,9 @@ def recompute_batchnorm(
     make_input(n, noise), if given, builds each batch of G's input instead."""
     device = next(model.parameters()).device
     noise = torch.Generator(device).manual_seed(seed)
-    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    norms = [
+        m for m in model.modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))
+    ]
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # None: a plain average of all batches since the reset

@@ -25,8 +25,8 @@ LEARNING_RATE = 2e-3  # peak learning rate of Adam's one-cycle schedule
 LATENT = 20  # latent dimensions of the MLP and conv VAEs
 HIDDEN = 400  # hidden units of the MLP VAEs: 784-400-20
 CONV_CHANNELS = (32, 64)  # channels of the two conv layers
-MLP_STEPS = 50 if QUICK else 3_750  # 3,750 x 128 images: 9 passes over 54,000
-CONV_STEPS = 30 if QUICK else 3_250  # about 8 passes over 54,000 images
+MLP_STEPS = 50 if QUICK else config.budget(3_750)  # 9 passes of 128 over 54,000 images
+CONV_STEPS = 30 if QUICK else config.budget(3_250)  # about 8 passes over 54,000 images
 LOG_EVERY = 10 if QUICK else 250  # steps between two points of the training curves
 SNAPSHOT_EVERY = 10 if QUICK else 500  # steps between two pictures of the fixed batch
 

@@ -6,34 +6,29 @@ this file: edit those cells and run `make export` again (tests/test_export.py fa
 while this file is stale).
 """
 
+import copy
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 import torch
 from torch import nn
-from course_utils import config, data, outputs, training
-from course_utils.from_notebooks import dcgan
+from course_utils import config, data, training
+from course_utils.from_notebooks import dcgan, dcgan_training
 
 # notebooks/11_wgan.ipynb, cell c004
 QUICK = config.quick()  # smoke-test mode: smaller data, fewer steps
 NOTEBOOK = "11_wgan"  # figures go to outputs/figures/<NOTEBOOK>/
-RETRAIN = False  # True: train again even if a checkpoint exists
 SEED = 0  # the same seed gives the same numbers and pictures on every run
 TRAIN_LIMIT = 2_000 if QUICK else None  # training images (None = all)
 LATENT = 100  # size of the noise vector z
-WIDTH = 16  # base width of the generator and the critic (networks of 08_dcgan)
-BATCH_SIZE = 64  # images per critic step and per generator step (WGAN paper)
-N_CRITIC = 5  # critic steps per generator step (both papers)
-STEPS = 20 if QUICK else 1_600  # generator steps per model: the budget of every WGAN
-LOG_EVERY = 5 if QUICK else 20  # generator steps per point of the Wasserstein curve
-SNAPSHOT_EVERY = 5 if QUICK else 100  # generator steps between two snapshots
-FIXED_NOISE = 200 if QUICK else 1_000  # noise vectors decoded at every snapshot
-CLIP_LR = 5e-5  # RMSProp learning rate (WGAN paper)
-CLIP_VALUE = 0.01  # critic parameters are clipped to [-CLIP_VALUE, CLIP_VALUE]
+WIDTH = 16  # base width of the generator (08_dcgan's, as in 09_dcgan_training)
+CRITIC_WIDTH = 32  # base width of the critic
+EMA_DECAY = 0.99  # weight averaging of the generator (09_dcgan_training)
+PAPER_CLIP_LR = 5e-5  # RMSProp learning rate of the WGAN paper
+PAPER_CLIP_VALUE = 0.01  # critic parameters are clipped to [-c, c]: the WGAN paper's c
 EMD_SAMPLES = 2_000  # samples per distribution in the 1-D example
 EMD_CRITIC_STEPS = 200 if QUICK else 1_000  # training steps of the 1-D critic
 EMD_TOLERANCE = 0.05 if QUICK else 0.02  # allowed relative gap of primal and dual
-N_SAMPLES = outputs.sample_count()  # samples written per model (500 in quick mode)
 
 
 # notebooks/11_wgan.ipynb, cell c018
@@ -48,14 +43,44 @@ def generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
 
 
 # notebooks/11_wgan.ipynb, cell c022
-def make_conv_wgan(
-    width: int = 16, latent: int = 100, device: torch.device | str = "cpu"
-) -> tuple[nn.Module, nn.Module]:
-    """08_dcgan's generator (doubling layout) and, as the critic, its discriminator
-    without normalisation."""
-    generator = dcgan.Generator(width, latent, layout="doubling").to(device)
-    critic = dcgan.Discriminator(width, norm="none").to(device)
-    return generator.apply(dcgan.dcgan_init), critic.apply(dcgan.dcgan_init)
+def critic_block(c_in: int, c_out: int, norm: str = "none") -> list[nn.Module]:
+    """4 x 4 convolution with stride 2 (halves the size), then "layer" (LayerNorm over
+    each image's features: GroupNorm with one group), "batch" (BatchNorm) or "none",
+    then LeakyReLU(0.2)."""
+    layers = [nn.Conv2d(c_in, c_out, 4, stride=2, padding=1)]
+    if norm == "layer":
+        layers.append(nn.GroupNorm(1, c_out))  # one group: all of C x H x W
+    elif norm == "batch":
+        layers.append(nn.BatchNorm2d(c_out))
+    return [*layers, nn.LeakyReLU(0.2)]
+
+
+class Critic(nn.Module):
+    """image (N x 1 x 28 x 28) -> score (N): three blocks of 08_dcgan's discriminator
+    (no normalisation in the first), the 4w x 3 x 3 features flattened, one linear
+    layer to an unbounded score."""
+
+    def __init__(self, width: int = 32, norm: str = "none") -> None:
+        super().__init__()
+        w = width
+        self.net = nn.Sequential(
+            *critic_block(1, w),  # 28 -> 14
+            *critic_block(w, 2 * w, norm),  # 14 -> 7
+            *critic_block(2 * w, 4 * w, norm),  # 7 -> 3
+            nn.Flatten(),
+            nn.Linear(4 * w * 3 * 3, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).view(len(x))
+
+
+def make_wgan(width=16, critic_width=32, latent=100, device="cpu", critic_norm="none"):
+    """08_dcgan's generator (original layout), a copy of it to average (09), and a
+    Critic, DCGAN-initialised, on `device`."""
+    generator = dcgan.Generator(width, latent).to(device).apply(dcgan.dcgan_init)
+    critic = Critic(critic_width, critic_norm).to(device).apply(dcgan.dcgan_init)
+    return generator, critic, copy.deepcopy(generator)
 
 
 # notebooks/11_wgan.ipynb, cell c024
@@ -82,6 +107,7 @@ def clip_critic_step(
 def train_wgan(
     generator: nn.Module,
     critic: nn.Module,
+    average: nn.Module,
     images: torch.Tensor,
     fixed_noise: torch.Tensor,
     *,
@@ -89,49 +115,71 @@ def train_wgan(
     clip_value: float | None = None,
     optimizer: str = "RMSprop",
     lr: float = 5e-5,
+    lr_critic: float | None = None,
     betas: tuple[float, float] | None = None,
     steps: int = 2_000,
     n_critic: int = 5,
+    warm_up: bool = False,
     batch_size: int = 64,
-    snapshot_every: int = 100,
+    ema_decay: float = 0.99,
+    snapshot_steps: Sequence[int] = (),
     log_every: int = 20,
     seed: int = 0,
     desc: str = "WGAN",
+    on_step: Callable[[int], bool] | None = None,
 ) -> dict:
     """`steps` generator steps, each after `n_critic` calls of critic_step(critic,
-    optimizer, real, fake) -> Wasserstein estimate (None: clipping at clip_value).
-    Every `snapshot_every` steps G decodes `fixed_noise`; noise: torch's global RNG."""
+    optimizer, real, fake) -> Wasserstein estimate (None: clipping at clip_value);
+    warm_up: 100 critic steps before each of the first 25 generator steps and every
+    500th (the WGAN authors' code). `average` follows G and decodes `fixed_noise`
+    after each count in `snapshot_steps` (0: before training) and at the end.
+    on_step(steps done) -> True stops early (the benchmarks' wall-time budget)."""
     if critic_step is None:
         critic_step = functools.partial(clip_critic_step, clip_value=clip_value)
     optimizer_class = getattr(torch.optim, optimizer)  # RMSprop or Adam
-    options = {"lr": lr} if betas is None else {"lr": lr, "betas": betas}
-    critic_optimizer = optimizer_class(critic.parameters(), **options)
-    g_optimizer = optimizer_class(generator.parameters(), **options)
+    options = {} if betas is None else {"betas": betas}
+    critic_optimizer = optimizer_class(
+        critic.parameters(), lr=lr_critic or lr, **options
+    )
+    g_optimizer = optimizer_class(generator.parameters(), lr=lr, **options)
     start, history = time.perf_counter(), training.History()
     snapshots = {"pixels": [], "steps": [], "seconds": []}
     order = torch.Generator().manual_seed(seed)
     real_batches = data.endless_batches(images, batch_size=batch_size, generator=order)
-    noise_shape = (batch_size, fixed_noise.shape[1])  # latent size from the noise
+    noise_shape = (batch_size, generator.latent)
     estimate = training.RunningAverage()
-    progress = training.tqdm(range(1, steps + 1), desc=desc)
+
+    def snapshot(done: int) -> None:
+        dcgan_training.recompute_batchnorm(average)  # statistics for the average
+        pixels = data.to_pixels(training.sample(average, fixed_noise), (-1, 1))
+        snapshots["pixels"].append(pixels.cpu())
+        snapshots["steps"].append(done)
+        snapshots["seconds"].append(time.perf_counter() - start)
+
+    if 0 in snapshot_steps:
+        snapshot(0)
+    progress = training.tqdm(range(steps), desc=desc)
     for step in progress:
-        for _ in range(n_critic):
-            real = next(real_batches)
+        warming = warm_up and (step < 25 or step % 500 == 0)
+        for _ in range(100 if warming else n_critic):
             with torch.no_grad():
                 fake = generator(torch.randn(noise_shape, device=fixed_noise.device))
+            real = next(real_batches)
             estimate.update(critic_step(critic, critic_optimizer, real, fake))
         z = torch.randn(noise_shape, device=fixed_noise.device)  # fresh noise for G
         g_loss = generator_loss(critic(generator(z)))
         g_optimizer.zero_grad()
         g_loss.backward()
         g_optimizer.step()
-        if step % log_every == 0:
-            history.log(step=step, wasserstein=estimate.value)
+        dcgan_training.update_average(average, generator, step, ema_decay)
+        done = step + 1
+        if done % log_every == 0:
+            history.log(step=done, wasserstein=estimate.value)
             progress.set_postfix(wasserstein=f"{estimate.value:.4g}")
             estimate = training.RunningAverage()
-        if step % snapshot_every == 0 or step == steps:
-            pixels = data.to_pixels(training.sample(generator, fixed_noise), (-1, 1))
-            snapshots["pixels"].append(pixels.cpu())
-            snapshots["steps"].append(step)
-            snapshots["seconds"].append(time.perf_counter() - start)
-    return {"history": dict(history), "snapshots": snapshots, "steps": steps}
+        stop = on_step is not None and on_step(done)
+        if done in snapshot_steps or done == steps or stop:
+            snapshot(done)
+        if stop:
+            break
+    return {"history": dict(history), "snapshots": snapshots, "steps": done}
